@@ -1,0 +1,67 @@
+/**
+ * `npm run bench -- [--out FILE] [--quick] [--engine] [--index] [--retrieval] [--answer]`
+ * Runs the chosen sections (all when none is named), prints a table per section and
+ * writes one JSON document. Speed targets live here, never in timed unit tests.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, platform, arch, release } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    engine: { type: 'boolean', default: false },
+    index: { type: 'boolean', default: false },
+    retrieval: { type: 'boolean', default: false },
+    answer: { type: 'boolean', default: false },
+    'work-dir': { type: 'string' },
+  },
+});
+
+const named = (['engine', 'index', 'retrieval', 'answer'] as const).filter((s) => values[s]);
+const sections = named.length > 0 ? named : (['engine', 'index', 'retrieval', 'answer'] as const);
+// Random full-size checkpoints and bench libraries are big: keep them between runs.
+const workDir = resolve(values['work-dir'] ?? join(import.meta.dirname, '../../.cache/bench'));
+mkdirSync(workDir, { recursive: true });
+const log = (line: string) => console.log(line);
+const quick = values.quick ?? false;
+
+const report: Record<string, unknown> = {
+  machine: {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    platform: `${platform()} ${release()} ${arch()}`,
+    node: process.version,
+    date: new Date().toISOString(),
+    quick,
+  },
+};
+
+for (const section of sections) {
+  log(`\n== ${section} ==`);
+  if (section === 'engine') {
+    const { runEngineBench } = await import('./engine-bench');
+    report.engine = await runEngineBench({ quick, workDir, log });
+  } else if (section === 'index') {
+    const { runIndexBench } = await import('./index-bench');
+    report.index = await runIndexBench({ quick, workDir, log });
+  } else if (section === 'retrieval') {
+    const { runRetrievalBench } = await import('./retrieval-bench');
+    report.retrieval = await runRetrievalBench({ workDir, log });
+  } else {
+    const { runAnswerBench } = await import('./answer-bench');
+    report.answer = await runAnswerBench({ quick, workDir, log });
+  }
+  if (values.out) writeFileSync(values.out, JSON.stringify(report, null, 2) + '\n'); // partial results survive a later failure
+}
+
+const json = JSON.stringify(report, null, 2);
+if (values.out) {
+  writeFileSync(values.out, json + '\n');
+  log(`\nwrote ${values.out}`);
+} else {
+  log(`\n${json}`);
+}

@@ -1,0 +1,42 @@
+/** What a question returns. */
+
+export type AnswerMode = 'deformer' | 'full';
+
+/** One answer span, located in its document. */
+export interface Answer {
+  text: string;
+  /** Comparable across passages and documents: see answer/spans.ts for its definition. */
+  score: number;
+  docPath: string;
+  page?: number;
+  passageId: string;
+  /** Span of the answer in the document's extracted text: [charStart, charEnd). */
+  charStart: number;
+  charEnd: number;
+  /** The passage text for highlighting, with the answer's span relative to it. */
+  context: string;
+  contextStart: number;
+  highlightStart: number;
+  highlightEnd: number;
+}
+
+/** A retrieved passage, for search-only results (no model) and for debugging. */
+export interface PassageHit {
+  passageId: string;
+  docPath: string;
+  page?: number;
+  text: string;
+  score: number;
+  /** Char ranges inside `text` where query terms matched. */
+  matches: Array<[number, number]>;
+}
+
+export interface AskResult {
+  question: string;
+  mode: AnswerMode | 'search';
+  answers: Answer[];
+  passages: PassageHit[];
+  /** Why answers may be missing or partial (no model, library still indexing, empty library). */
+  notes: string[];
+  timings: { totalMs: number; retrievalMs: number; questionMs: number; cacheReadMs: number; upperMs: number };
+}

@@ -1,0 +1,48 @@
+import type { DocumentRecord, Precision } from '../store/types';
+
+/** Indexing settings a person can change. */
+export interface IndexSettings {
+  /** Per-file size cap in bytes (default 50 MB): bigger files are "skipped: too large". */
+  maxFileBytes: number;
+  windowTokens: number; // W, default 320
+  overlapTokens: number; // O, default 64
+  precision: Precision;
+  /** Passages per lower-pass batch. */
+  batchSize: number;
+}
+
+/** Progress of one watched folder. */
+export interface FolderProgress {
+  folder: string;
+  total: number;
+  queued: number;
+  done: number;
+  failed: number;
+  skipped: number;
+  currentFile?: string;
+  tokensPerSecond: number;
+  etaSeconds?: number;
+}
+
+/** Events the indexer emits; the UI and CLI render them. Named for what happened. */
+export type IndexEvent =
+  | { type: 'indexProgress'; folders: FolderProgress[]; paused: boolean }
+  | { type: 'documentIndexed'; path: string; passages: number; tokens: number }
+  | { type: 'documentFailed'; path: string; status: 'failed' | 'skipped'; code: string; reason: string }
+  | { type: 'documentRemoved'; path: string }
+  | { type: 'indexIdle' };
+
+/** The indexer as the service sees it (implemented in index/library.ts). */
+export interface LibraryApi {
+  addFolder(folder: string): Promise<void>;
+  removeFolder(folder: string): Promise<void>;
+  listFolders(): string[];
+  documents(folder?: string): DocumentRecord[];
+  progress(): { folders: FolderProgress[]; paused: boolean };
+  pause(): void;
+  resume(): void;
+  /** Resolves when the queue is empty and nothing is being encoded. */
+  whenIdle(): Promise<void>;
+  onEvent(listener: (event: IndexEvent) => void): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,106 @@
+/** The cache's records (DESIGN §4). One LMDB environment per library. */
+
+export type Precision = 'fp32' | 'fp16' | 'int8';
+
+/** Everything that makes stored lower states valid; change any field and the states must be re-encoded. */
+export interface CacheIdentity {
+  modelFingerprint: string;
+  k: number;
+  passageOffset: number;
+  precision: Precision;
+  /** Window size W and overlap O also change which passages exist. */
+  windowTokens: number;
+  overlapTokens: number;
+}
+
+export type DocumentStatus = 'queued' | 'indexing' | 'done' | 'failed' | 'skipped';
+
+/** A document as the library knows it, keyed by absolute path. */
+export interface DocumentRecord {
+  path: string;
+  /** The watched folder this document belongs to. */
+  folder: string;
+  sha256: string;
+  size: number;
+  mtimeMs: number;
+  status: DocumentStatus;
+  /** Human-readable reason for failed/skipped (e.g. "corrupt PDF: Invalid PDF structure"). */
+  reason?: string;
+  /** Stable error code for failed/skipped (ErrorCode from core/errors). */
+  code?: string;
+  /** Extracted text length in chars, and its token count (before windowing). */
+  textLength?: number;
+  documentTokens?: number;
+  passageIds: string[];
+  encoding?: string;
+  warnings?: string[];
+  indexedAt?: number;
+}
+
+/** One passage window of a document. */
+export interface PassageRecord {
+  id: string;
+  docPath: string;
+  index: number;
+  /** The window's text: extractedText.slice(charStart, charEnd). */
+  text: string;
+  charStart: number;
+  charEnd: number;
+  page?: number;
+  tokenCount: number;
+  /** Token ids of `p [SEP]` and their char offsets relative to the document's extracted text. */
+  ids: number[];
+  offsets: Array<[number, number]>;
+}
+
+/** A document and everything derived from it, written in one transaction. */
+export interface DocumentWrite {
+  doc: DocumentRecord;
+  passages: PassageRecord[];
+  /** Lower states per passage, same order as `passages`: [tokens, hidden] float32 before quantisation. */
+  states: Array<{ data: Float32Array; tokens: number; hidden: number }>;
+}
+
+/** Passage search hit from the term index (BM25). */
+export interface TermHit {
+  passageId: string;
+  score: number;
+}
+
+/** Counts for status screens and the bench. */
+export interface StoreStats {
+  documents: number;
+  passages: number;
+  /** Tokens stored (windows overlap, so this exceeds documentTokens). */
+  storedTokens: number;
+  documentTokens: number;
+  /** Bytes of lower states stored. */
+  stateBytes: number;
+}
+
+/**
+ * The library's LMDB store (DESIGN §4), implemented by `LibraryStore` in store/store.ts.
+ * Reads are synchronous (LMDB reads are memory-mapped); writes are transactional.
+ */
+export interface LibraryStoreApi {
+  readonly identity: CacheIdentity;
+  /** Watched folders (absolute paths), persisted. */
+  listFolders(): string[];
+  addFolder(folder: string): Promise<void>;
+  /** Removes the folder and every document (passages, states, terms) under it. */
+  removeFolder(folder: string): Promise<void>;
+  getDocument(path: string): DocumentRecord | undefined;
+  listDocuments(folder?: string): DocumentRecord[];
+  /** Records a status without passages (queued / failed / skipped); drops the old passages of that path, in one transaction. */
+  putDocumentStatus(doc: DocumentRecord): Promise<void>;
+  /** Replaces the document with its passages, states and terms in ONE transaction. */
+  writeDocument(write: DocumentWrite): Promise<void>;
+  removeDocument(path: string): Promise<void>;
+  getPassage(id: string): PassageRecord | undefined;
+  /** Lower states of a passage, dequantised to float32: [tokens, hidden]. Throws STORE_CORRUPT on a bad record. */
+  readStates(id: string): { data: Float32Array; tokens: number; hidden: number };
+  /** BM25 over passages; best first. */
+  search(query: string, limit: number): TermHit[];
+  stats(): StoreStats;
+  close(): Promise<void>;
+}

@@ -1,0 +1,28 @@
+/** What text extraction produces from one file. Offsets everywhere below are into `text`. */
+export interface ExtractedText {
+  text: string;
+  /** PDF only: page p (1-based) covers text[charStart, charEnd). */
+  pages?: Array<{ page: number; charStart: number; charEnd: number }>;
+  /** How the bytes were decoded (txt): 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin-1'. */
+  encoding?: string;
+  /** Non-fatal notes a person may want to see (e.g. "invalid UTF-8: decoded as Latin-1"). */
+  warnings: string[];
+}
+
+/**
+ * A window of a document's tokens, at most W tokens including the trailing [SEP],
+ * overlapping the previous window by O tokens. Never splits a token.
+ */
+export interface PassageWindow {
+  /** 0-based index of the window within its document. */
+  index: number;
+  /** Token ids of the passage segment `p [SEP]`. */
+  ids: Int32Array;
+  /** Char span of each token in the extracted text; the [SEP] is [-1, -1]. */
+  offsets: Array<[number, number]>;
+  /** Char span of the window in the extracted text: [charStart, charEnd). */
+  charStart: number;
+  charEnd: number;
+  /** PDF page of charStart, when known. */
+  page?: number;
+}
