@@ -1,0 +1,135 @@
+import { DeskError } from '../errors';
+import type { ModelConfig } from './types';
+
+/**
+ * config.json → ModelConfig. Hugging Face writes BERT and DistilBERT settings under different
+ * field names; both end up in one architecture-neutral shape. Fields HF's own config classes
+ * default (eps, activation, type vocab) fall back to those defaults; the sizes that fix the
+ * weight shapes are required.
+ */
+
+type Json = Record<string, unknown>;
+
+/** HF activation names we can build, mapped to the engine's names (`gelu_python` is exact erf GELU too). */
+const activations: Record<string, ModelConfig['activation']> = {
+  gelu: 'gelu',
+  gelu_python: 'gelu',
+  gelu_new: 'gelu_new',
+  gelu_pytorch_tanh: 'gelu_new',
+  relu: 'relu',
+};
+
+/** Parses a checkpoint's config.json; `file` is its path, named in every error. */
+export function parseConfig(json: unknown, file: string): ModelConfig {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new DeskError('CHECKPOINT_BAD_CONFIG', `${file}: expected a JSON object`, { file });
+  }
+  const cfg = json as Json;
+  const arch = architectureOf(cfg, file);
+  const f = new Fields(cfg, file);
+  const config =
+    arch === 'bert'
+      ? {
+          arch,
+          layers: f.int('num_hidden_layers'),
+          hidden: f.int('hidden_size'),
+          heads: f.int('num_attention_heads'),
+          intermediate: f.int('intermediate_size'),
+          vocabSize: f.int('vocab_size'),
+          maxPositions: f.int('max_position_embeddings', 512),
+          typeVocabSize: f.int('type_vocab_size', 2),
+          layerNormEps: f.positive('layer_norm_eps', 1e-12),
+          activation: f.activation('hidden_act'),
+        }
+      : {
+          arch,
+          layers: f.int('n_layers'),
+          hidden: f.int('dim'),
+          heads: f.int('n_heads'),
+          intermediate: f.int('hidden_dim'),
+          vocabSize: f.int('vocab_size'),
+          maxPositions: f.int('max_position_embeddings', 512),
+          typeVocabSize: 0,
+          // DistilBERT's modeling code hard-codes nn.LayerNorm(eps=1e-12); config.json has no field for it.
+          layerNormEps: 1e-12,
+          activation: f.activation('activation'),
+        };
+  if (arch === 'bert') {
+    const positionType = cfg.position_embedding_type ?? 'absolute';
+    if (positionType !== 'absolute') {
+      f.fail('position_embedding_type', `is ${JSON.stringify(positionType)}; only "absolute" is supported`);
+    }
+  } else if (cfg.sinusoidal_pos_embds === true) {
+    f.fail('sinusoidal_pos_embds', 'is true; only learned position embeddings are supported');
+  }
+  if (config.hidden % config.heads !== 0) {
+    const [h, n] = arch === 'bert' ? ['hidden_size', 'num_attention_heads'] : ['dim', 'n_heads'];
+    f.fail(n, `(${config.heads}) does not divide ${h} (${config.hidden})`);
+  }
+  return config;
+}
+
+/**
+ * 'bert' or 'distilbert' from `model_type`, else from the `architectures` class names.
+ * MiniLM and other BERT-layout checkpoints say model_type "bert" and load as 'bert'.
+ */
+function architectureOf(cfg: Json, file: string): ModelConfig['arch'] {
+  const modelType = cfg.model_type;
+  const architectures = Array.isArray(cfg.architectures) ? cfg.architectures.map(String) : [];
+  if (modelType === 'bert' || modelType === 'distilbert') return modelType;
+  if (modelType === undefined) {
+    if (architectures.some((a) => a.startsWith('DistilBert'))) return 'distilbert';
+    if (architectures.some((a) => a.startsWith('Bert'))) return 'bert';
+  }
+  const said = [
+    modelType === undefined ? null : `model_type ${JSON.stringify(modelType)}`,
+    architectures.length ? `architectures ${JSON.stringify(architectures)}` : null,
+  ].filter(Boolean);
+  throw new DeskError(
+    'CHECKPOINT_UNKNOWN_ARCHITECTURE',
+    `${file}: ${said.length ? said.join(', ') : 'no model_type or architectures field'}; ` +
+      'supported: BertForQuestionAnswering and DistilBertForQuestionAnswering (model_type "bert" or "distilbert")',
+    { file, field: modelType === undefined ? 'architectures' : 'model_type' },
+  );
+}
+
+/** Typed reads of config fields; errors name the file and the field. */
+class Fields {
+  constructor(
+    private readonly cfg: Json,
+    private readonly file: string,
+  ) {}
+
+  fail(field: string, problem: string): never {
+    throw new DeskError('CHECKPOINT_BAD_CONFIG', `${this.file}: field "${field}" ${problem}`, {
+      file: this.file,
+      field,
+    });
+  }
+
+  int(field: string, fallback?: number): number {
+    const v = this.cfg[field] ?? fallback;
+    if (v === undefined) this.fail(field, 'is missing');
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+      this.fail(field, `must be a positive integer, got ${JSON.stringify(v)}`);
+    }
+    return v;
+  }
+
+  positive(field: string, fallback: number): number {
+    const v = this.cfg[field] ?? fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+      this.fail(field, `must be a positive number, got ${JSON.stringify(v)}`);
+    }
+    return v;
+  }
+
+  activation(field: string): ModelConfig['activation'] {
+    const v = this.cfg[field] ?? 'gelu';
+    const act = typeof v === 'string' ? activations[v] : undefined;
+    if (!act) {
+      this.fail(field, `is ${JSON.stringify(v)}; supported: ${Object.keys(activations).join(', ')}`);
+    }
+    return act;
+  }
+}
