@@ -1,0 +1,141 @@
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isDeskError } from '../errors';
+import { SUPPORTED_EXTENSIONS, extractText, isSupportedPath } from './extract';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'desk-text-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function file(name: string, bytes: Uint8Array | string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, bytes);
+  return path;
+}
+
+/** Resolves to the DeskError code and message extractText failed with. */
+async function failure(path: string, opts?: Parameters<typeof extractText>[1]) {
+  const err = await extractText(path, opts).then(
+    () => expect.fail('expected extraction to fail'),
+    (e: unknown) => e,
+  );
+  if (!isDeskError(err)) throw err;
+  return { code: err.code, message: err.message };
+}
+
+const SAMPLE = 'Café crème — naïve “quotes”, 日本語 and emoji 🎉.\nSecond line.';
+
+describe('extractText: plain text encodings', () => {
+  it('reads UTF-8 and normalizes CRLF line ends', async () => {
+    const got = await extractText(await file('utf8.txt', SAMPLE.replace('\n', '\r\n')));
+    expect(got).toMatchObject({ text: SAMPLE, encoding: 'utf-8', warnings: [] });
+  });
+
+  it('strips a UTF-8 BOM', async () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(SAMPLE)]);
+    const got = await extractText(await file('bom.txt', bytes));
+    expect(got.text).toBe(SAMPLE);
+    expect(got.encoding).toBe('utf-8');
+  });
+
+  it('reads UTF-16LE with a BOM', async () => {
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(SAMPLE, 'utf16le')]);
+    const got = await extractText(await file('le.txt', bytes));
+    expect(got).toMatchObject({ text: SAMPLE, encoding: 'utf-16le' });
+  });
+
+  it('reads UTF-16BE with a BOM', async () => {
+    const le = Buffer.from(SAMPLE, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    const got = await extractText(await file('be.txt', Buffer.concat([Buffer.from([0xfe, 0xff]), be])));
+    expect(got).toMatchObject({ text: SAMPLE, encoding: 'utf-16be' });
+  });
+
+  it('decodes invalid UTF-8 as Latin-1 and says so', async () => {
+    // "café déjà vu" in Latin-1: 0xE9 and 0xE0 alone are not valid UTF-8.
+    const got = await extractText(await file('latin1.txt', Buffer.from('café déjà vu', 'latin1')));
+    expect(got.text).toBe('café déjà vu');
+    expect(got.encoding).toBe('latin-1');
+    expect(got.warnings.join(' ')).toMatch(/not valid UTF-8.*Latin-1/);
+  });
+
+  it('reads names with spaces and non-Latin characters', async () => {
+    const got = await extractText(await file('résumé 文档.txt', 'Ünïcödé name works.'));
+    expect(got.text).toBe('Ünïcödé name works.');
+  });
+});
+
+describe('extractText: files it refuses', () => {
+  it('refuses binary data named .txt', async () => {
+    const bytes = Buffer.alloc(4096);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24; // pseudo-random, includes NULs
+    bytes[10] = 0;
+    const { code, message } = await failure(await file('binary.txt', bytes));
+    expect(code).toBe('EXTRACT_BINARY');
+    expect(message).toMatch(/binary/);
+  });
+
+  it('refuses text that is mostly control characters even without NULs', async () => {
+    const bytes = Buffer.from(Array.from({ length: 2000 }, (_, i) => (i % 3 === 0 ? 0x41 : 1 + (i % 7))));
+    expect((await failure(await file('controls.txt', bytes))).code).toBe('EXTRACT_BINARY');
+  });
+
+  it('calls zero-byte and whitespace-only files empty', async () => {
+    expect(await failure(await file('zero.txt', ''))).toEqual({ code: 'EXTRACT_EMPTY', message: 'empty file' });
+    expect(await failure(await file('blank.md', ' \n\t\r\n  '))).toEqual({ code: 'EXTRACT_EMPTY', message: 'empty file' });
+  });
+
+  it('refuses a file over the size cap before reading it, naming both sizes', async () => {
+    const path = await file('big.txt', 'x'.repeat(3 * 1024 * 1024));
+    const { code, message } = await failure(path, { maxBytes: 2 * 1024 * 1024 });
+    expect(code).toBe('FILE_TOO_LARGE');
+    expect(message).toBe('skipped: too large (3 MB > cap 2 MB)');
+    await expect(extractText(path, { maxBytes: 3 * 1024 * 1024 })).resolves.toBeTruthy();
+  });
+
+  it('reports a missing (deleted) file as unreadable', async () => {
+    const { code, message } = await failure(join(dir, 'gone.txt'));
+    expect(code).toBe('FILE_UNREADABLE');
+    expect(message).toMatch(/deleted or moved/);
+  });
+
+  it('reports a folder with a supported name as unreadable', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(dir, 'folder.txt'));
+    expect((await failure(join(dir, 'folder.txt'))).code).toBe('FILE_UNREADABLE');
+  });
+
+  it.skipIf(process.getuid?.() === 0)('reports chmod 000 as permission denied (skipped as root: root reads anything)', async () => {
+    const path = await file('locked.txt', 'secret');
+    await chmod(path, 0o000);
+    const { code, message } = await failure(path);
+    expect(code).toBe('FILE_UNREADABLE');
+    expect(message).toMatch(/permission denied/);
+  });
+
+  it('refuses unsupported extensions without touching the file', async () => {
+    const { code, message } = await failure(join(dir, 'photo.JPG'));
+    expect(code).toBe('UNSUPPORTED_TYPE');
+    expect(message).toMatch(/\.jpg/);
+  });
+
+  it('stops when the signal is already aborted', async () => {
+    const path = await file('abort.txt', 'some text');
+    expect((await failure(path, { signal: AbortSignal.abort() })).code).toBe('CANCELLED');
+  });
+});
+
+describe('isSupportedPath', () => {
+  it('accepts the supported extensions in any case and nothing else', () => {
+    for (const ext of SUPPORTED_EXTENSIONS) expect(isSupportedPath(`/a/b/name${ext.toUpperCase()}`)).toBe(true);
+    expect(isSupportedPath('/a/notes.doc')).toBe(false);
+    expect(isSupportedPath('/a/README')).toBe(false);
+    expect(isSupportedPath('/a/archive.pdf.zip')).toBe(false);
+  });
+});

@@ -1,0 +1,96 @@
+import { lexer, type Token, type Tokens } from 'marked';
+import { decodeEntities } from './decode-entities';
+import { htmlToText } from './html-to-text';
+import { tidyText } from './tidy-text';
+
+/**
+ * Markdown to plain text: walks marked's tokens and keeps what a reader sees. Headings,
+ * paragraphs, list items, table rows, quotes and code blocks become blocks separated by blank
+ * lines (list items and table rows one per line, cells tab-separated); link and image URLs go,
+ * their text and alt text stay; entities are decoded (except inside code, where they are literal).
+ */
+export function markdownToText(markdown: string): string {
+  return tidyText(blocksText(lexer(markdown)));
+}
+
+function blocksText(tokens: Token[]): string {
+  const blocks: string[] = [];
+  for (const token of tokens) {
+    const text = blockText(token);
+    if (text.trim() !== '') blocks.push(text);
+  }
+  return blocks.join('\n\n');
+}
+
+function blockText(token: Token): string {
+  switch (token.type) {
+    case 'space':
+    case 'hr':
+    case 'def':
+      return '';
+    case 'heading':
+    case 'paragraph':
+      return inlineText((token as Tokens.Heading | Tokens.Paragraph).tokens);
+    case 'code':
+      return (token as Tokens.Code).text;
+    case 'blockquote':
+      return blocksText((token as Tokens.Blockquote).tokens);
+    case 'list':
+      return (token as Tokens.List).items.map((item) => listItemText(item)).join('\n');
+    case 'table':
+      return tableText(token as Tokens.Table);
+    case 'html':
+      return htmlToText((token as Tokens.HTML).text).text;
+    case 'text': {
+      // Block-level text (tight list items) carries inline tokens when it has any markup.
+      const t = token as Tokens.Text;
+      return t.tokens ? inlineText(t.tokens) : decodeEntities(t.text);
+    }
+    default:
+      return 'tokens' in token && Array.isArray(token.tokens) ? blocksText(token.tokens) : '';
+  }
+}
+
+/** A list item's blocks on consecutive lines (nested lists follow their parent item). */
+function listItemText(item: Tokens.ListItem): string {
+  return item.tokens
+    .map((t) => blockText(t))
+    .filter((t) => t.trim() !== '')
+    .join('\n');
+}
+
+function tableText(table: Tokens.Table): string {
+  const row = (cells: Tokens.TableCell[]) => cells.map((c) => inlineText(c.tokens).trim()).join('\t');
+  return [row(table.header), ...table.rows.map(row)].join('\n');
+}
+
+function inlineText(tokens: Token[]): string {
+  let out = '';
+  for (const token of tokens) {
+    switch (token.type) {
+      case 'text':
+      case 'escape': {
+        const t = token as Tokens.Text;
+        out += t.tokens ? inlineText(t.tokens) : decodeEntities(t.text);
+        break;
+      }
+      case 'codespan':
+        out += (token as Tokens.Codespan).text;
+        break;
+      case 'image':
+        out += decodeEntities((token as Tokens.Image).text);
+        break;
+      case 'br':
+        out += '\n';
+        break;
+      case 'html':
+        // Inline tags carry no text of their own; a <br> still breaks the line.
+        if (/^<br\s*\/?>$/i.test((token as Tokens.Tag).text)) out += '\n';
+        break;
+      default:
+        if ('tokens' in token && Array.isArray(token.tokens)) out += inlineText(token.tokens);
+        else if ('text' in token && typeof token.text === 'string') out += decodeEntities(token.text);
+    }
+  }
+  return out;
+}
