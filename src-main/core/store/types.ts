@@ -57,7 +57,10 @@ export interface PassageRecord {
 export interface DocumentWrite {
   doc: DocumentRecord;
   passages: PassageRecord[];
-  /** Lower states per passage, same order as `passages`: [tokens, hidden] float32 before quantisation. */
+  /**
+   * Lower states per passage, same order as `passages`: [tokens, hidden] float32 before quantisation.
+   * Empty when there is no model: passages and terms are stored without states (search only).
+   */
   states: Array<{ data: Float32Array; tokens: number; hidden: number }>;
 }
 
@@ -97,8 +100,15 @@ export interface LibraryStoreApi {
   writeDocument(write: DocumentWrite): Promise<void>;
   removeDocument(path: string): Promise<void>;
   getPassage(id: string): PassageRecord | undefined;
-  /** Lower states of a passage, dequantised to float32: [tokens, hidden]. Throws STORE_CORRUPT on a bad record. */
+  /**
+   * Lower states of a passage, dequantised to float32: [tokens, hidden]. Throws STORE_CORRUPT on a bad
+   * record, NOT_FOUND for an unknown passage or one stored without states.
+   */
   readStates(id: string): { data: Float32Array; tokens: number; hidden: number };
+  /** Refreshes size and mtime of a document whose bytes did not change; passages stay. No-op for an unknown path. */
+  touchDocument?(path: string, file: { size: number; mtimeMs: number }): Promise<void>;
+  /** readStates for several passages, in order. */
+  readStatesMany?(ids: string[]): Array<{ data: Float32Array; tokens: number; hidden: number }>;
   /** BM25 over passages; best first. */
   search(query: string, limit: number): TermHit[];
   stats(): StoreStats;

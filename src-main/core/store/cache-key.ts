@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import type { CacheIdentity } from './types';
+
+/**
+ * Every key of the cache is built here, so what invalidates an entry is in one place:
+ * - a passage's lower states are valid for one CacheIdentity (model weights, k, passage offset P,
+ *   precision, window W, overlap O); the store keeps one identity and never mixes two;
+ * - a document's passages are replaced whenever the document is re-encoded (its sha256 changed),
+ *   so a passage id needs only the document path and the window index;
+ * - the record layouts have a schema version; another version is another cache.
+ */
+
+/** Layout of the databases; bump when a record's shape or meaning changes. */
+export const schemaVersion = 1;
+
+/** Stable id of window `index` of the document at `docPath`: 16 hex chars of sha1(path), '-', the index. */
+export function passageId(docPath: string, index: number): string {
+  return `${createHash('sha1').update(docPath).digest('hex').slice(0, 16)}-${index}`;
+}
+
+const identityFields: Array<keyof CacheIdentity> = [
+  'modelFingerprint',
+  'k',
+  'passageOffset',
+  'precision',
+  'windowTokens',
+  'overlapTokens',
+];
+
+/** One string that is equal for two identities exactly when their cached states are interchangeable. */
+export function identityKey(identity: CacheIdentity): string {
+  return identityFields.map((f) => `${f}=${identity[f]}`).join(';');
+}
+
+/** What differs between a stored and a wanted identity, in words ("k 3 → 4"); empty when they match. */
+export function identityDifferences(stored: CacheIdentity, wanted: CacheIdentity): string[] {
+  return identityFields
+    .filter((f) => stored[f] !== wanted[f])
+    .map((f) => `${f} ${short(stored[f])} → ${short(wanted[f])}`);
+}
+
+function short(v: string | number): string {
+  return typeof v === 'string' && v.length > 16 ? `${v.slice(0, 12)}…` : String(v);
+}

@@ -1,0 +1,136 @@
+import { DeskError } from '../errors';
+import type { LowerStates } from '../model/types';
+import { f16ToF32, f32ToF16 } from '../model/half-float';
+import type { Precision } from './types';
+
+/**
+ * Lower states on disk: a 12-byte header, then the values in the store's precision.
+ *   byte 0: format version (1); byte 1: precision (0 fp32, 1 fp16, 2 int8); bytes 2–3: zero;
+ *   bytes 4–7: tokens (u32 LE); bytes 8–11: hidden (u32 LE);
+ *   fp32: float32 [tokens, hidden]; fp16: IEEE half [tokens, hidden];
+ *   int8: float32 scale [tokens], then int8 [tokens, hidden] with value = q · scale (symmetric, scale = maxabs/127).
+ * Values are little-endian, as typed arrays are on every platform Node ships for; checked below.
+ */
+
+export const statesHeaderBytes = 12;
+const formatVersion = 1;
+const precisionCodes: Record<Precision, number> = { fp32: 0, fp16: 1, int8: 2 };
+const precisionByCode: Precision[] = ['fp32', 'fp16', 'int8'];
+
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
+  throw new Error('the state cache format assumes a little-endian machine');
+}
+
+/** Stored bytes per token of [tokens, hidden] states (headline figure): fp32 4H, fp16 2H, int8 H + 4 (the scale). */
+export function bytesPerToken(precision: Precision, hidden: number): number {
+  return precision === 'fp32' ? 4 * hidden : precision === 'fp16' ? 2 * hidden : hidden + 4;
+}
+
+/** int8 codes with one float32 scale per token. */
+export interface Int8States {
+  scales: Float32Array; // [tokens]
+  values: Int8Array; // [tokens, hidden]
+}
+
+/** Symmetric per-token int8: q = round(x / scale), scale = maxabs / 127, so |x − q·scale| ≤ scale / 2. */
+export function quantizeInt8(data: Float32Array, tokens: number, hidden: number): Int8States {
+  const scales = new Float32Array(tokens);
+  const values = new Int8Array(tokens * hidden);
+  for (let t = 0; t < tokens; t++) {
+    const row = t * hidden;
+    let maxAbs = 0;
+    for (let h = 0; h < hidden; h++) maxAbs = Math.max(maxAbs, Math.abs(data[row + h]));
+    if (!Number.isFinite(maxAbs)) throw new Error(`lower states of token ${t} are not finite; int8 cannot store them`);
+    const scale = Math.fround(maxAbs / 127);
+    scales[t] = scale;
+    if (scale === 0) continue;
+    for (let h = 0; h < hidden; h++) {
+      values[row + h] = Math.max(-127, Math.min(127, Math.round(data[row + h] / scale)));
+    }
+  }
+  return { scales, values };
+}
+
+/** int8 codes → float32 [tokens, hidden]. */
+export function dequantizeInt8(q: Int8States, tokens: number, hidden: number): Float32Array {
+  const out = new Float32Array(tokens * hidden);
+  for (let t = 0; t < tokens; t++) {
+    const scale = q.scales[t];
+    const row = t * hidden;
+    for (let h = 0; h < hidden; h++) out[row + h] = q.values[row + h] * scale;
+  }
+  return out;
+}
+
+/** Lower states → the stored record (header + values) in `precision`. */
+export function encodeStates(states: LowerStates, precision: Precision): Uint8Array {
+  const { data, tokens, hidden } = states;
+  if (data.length !== tokens * hidden) {
+    throw new Error(`lower states hold ${data.length} values, expected tokens ${tokens} × hidden ${hidden}`);
+  }
+  const out = new Uint8Array(statesHeaderBytes + tokens * bytesPerToken(precision, hidden));
+  const header = new DataView(out.buffer);
+  header.setUint8(0, formatVersion);
+  header.setUint8(1, precisionCodes[precision]);
+  header.setUint32(4, tokens, true);
+  header.setUint32(8, hidden, true);
+  const body = out.subarray(statesHeaderBytes);
+  if (precision === 'fp32') body.set(asBytes(data));
+  else if (precision === 'fp16') body.set(asBytes(f32ToF16(data)));
+  else {
+    const q = quantizeInt8(data, tokens, hidden);
+    body.set(asBytes(q.scales));
+    body.set(asBytes(q.values), 4 * tokens);
+  }
+  return out;
+}
+
+/** The header of a stored record; throws STORE_CORRUPT when it is not one this code wrote. */
+export function readStatesHeader(bytes: Uint8Array, id: string): { precision: Precision; tokens: number; hidden: number } {
+  if (bytes.length < statesHeaderBytes) corrupt(id, `${bytes.length} bytes is shorter than the header`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, statesHeaderBytes);
+  const version = view.getUint8(0);
+  const precision = precisionByCode[view.getUint8(1)];
+  if (version !== formatVersion) corrupt(id, `unknown format version ${version}`);
+  if (!precision) corrupt(id, `unknown precision code ${view.getUint8(1)}`);
+  const tokens = view.getUint32(4, true);
+  const hidden = view.getUint32(8, true);
+  const expected = statesHeaderBytes + tokens * bytesPerToken(precision, hidden);
+  if (hidden === 0 || bytes.length !== expected) {
+    corrupt(id, `${bytes.length} bytes, but ${tokens} tokens × hidden ${hidden} in ${precision} needs ${expected}`);
+  }
+  return { precision, tokens, hidden };
+}
+
+/**
+ * A stored record → fresh float32 states [tokens, hidden]. `bytes` may be LMDB's reused read buffer
+ * (getBinaryFast) at any alignment: values are copied out before anything else reads the store.
+ */
+export function decodeStates(bytes: Uint8Array, id: string): LowerStates & { precision: Precision } {
+  const { precision, tokens, hidden } = readStatesHeader(bytes, id);
+  const body = bytes.subarray(statesHeaderBytes);
+  const n = tokens * hidden;
+  let data: Float32Array;
+  if (precision === 'fp32') {
+    data = new Float32Array(n);
+    asBytes(data).set(body);
+  } else if (precision === 'fp16') {
+    const bits = new Uint16Array(n);
+    asBytes(bits).set(body);
+    data = f16ToF32(bits);
+  } else {
+    const scales = new Float32Array(tokens);
+    asBytes(scales).set(body.subarray(0, 4 * tokens));
+    const values = new Int8Array(body.buffer, body.byteOffset + 4 * tokens, n);
+    data = dequantizeInt8({ scales, values }, tokens, hidden);
+  }
+  return { data, tokens, hidden, precision };
+}
+
+function asBytes(a: Float32Array | Uint16Array | Int8Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+function corrupt(id: string, why: string): never {
+  throw new DeskError('STORE_CORRUPT', `Cached lower states of passage ${id} are damaged (${why}); re-index the document.`, { id });
+}

@@ -1,0 +1,339 @@
+import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { DeskError } from '../errors';
+import type { LowerStates } from '../model/types';
+import { defaultBm25, passageTerms, type Bm25Params } from '../answer/bm25';
+import { identityDifferences, passageId, schemaVersion } from './cache-key';
+import { bytesPerToken, decodeStates, encodeStates, readStatesHeader, statesHeaderBytes } from './quantize';
+import { TermIndex } from './term-index';
+import type {
+  CacheIdentity,
+  DocumentRecord,
+  DocumentWrite,
+  LibraryStoreApi,
+  PassageRecord,
+  StoreStats,
+  TermHit,
+} from './types';
+
+/**
+ * The library's cache (DESIGN §4): one LMDB environment, file `library.mdb` in the store folder, with
+ *   docs      path → DocumentRecord
+ *   passages  passage id → PassageRecord
+ *   states    passage id → lower states (binary, quantize.ts)
+ *   terms, df the BM25 index (term-index.ts)
+ *   meta      'identity' → CacheIdentity, 'schema' → version, 'folders' → string[],
+ *             'counts' → running totals for stats(), 'termIndex' → BM25 corpus totals
+ * Every change to a document and what derives from it is one LMDB transaction.
+ */
+
+/** Options for `LibraryStore.open`. */
+export interface StoreOpenOptions {
+  /**
+   * When the stored cache was built for another identity (model, k, P, precision, W, O) or schema:
+   * 'error' (default) throws STORE_INCOMPATIBLE; 'reset' drops every passage, state and posting and
+   * marks every document 'queued' for re-encoding, keeping the folders.
+   */
+  onMismatch?: 'error' | 'reset';
+  /** BM25 settings for `search` (default: answer/bm25.ts defaultBm25). */
+  bm25?: Bm25Params;
+}
+
+/** Running totals kept in step with the data, so stats() reads one record. */
+interface Counts {
+  passages: number;
+  storedTokens: number;
+  /** documentTokens of documents in status 'done'. */
+  documentTokens: number;
+  stateBytes: number;
+}
+
+const zeroCounts: Counts = { passages: 0, storedTokens: 0, documentTokens: 0, stateBytes: 0 };
+
+/** The library's LMDB cache: documents, passages, lower states and the BM25 term index (DESIGN §4). */
+export class LibraryStore implements LibraryStoreApi {
+  private readonly termIndex: TermIndex;
+
+  private constructor(
+    private readonly env: RootDatabase,
+    private readonly docs: Database<DocumentRecord, string>,
+    private readonly passages: Database<PassageRecord, string>,
+    private readonly states: Database<Uint8Array, string>,
+    private readonly meta: Database<unknown, string>,
+    terms: Database<[number, number], [string, string]>,
+    df: Database<number, string>,
+    readonly identity: CacheIdentity,
+    private readonly bm25: Bm25Params,
+  ) {
+    this.termIndex = new TermIndex(terms, df, meta);
+  }
+
+  /** Opens (or creates) the store in folder `dir` for `identity`; see StoreOpenOptions for a mismatch. */
+  static open(dir: string, identity: CacheIdentity, opts: StoreOpenOptions = {}): LibraryStore {
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'library.mdb');
+    checkLmdbFile(file);
+    const env = open({ path: file, maxDbs: 12 });
+    const store = new LibraryStore(
+      env,
+      env.openDB<DocumentRecord, string>({ name: 'docs' }),
+      env.openDB<PassageRecord, string>({ name: 'passages' }),
+      env.openDB<Uint8Array, string>({ name: 'states', encoding: 'binary' }),
+      env.openDB<unknown, string>({ name: 'meta' }),
+      env.openDB<[number, number], [string, string]>({ name: 'terms' }),
+      env.openDB<number, string>({ name: 'df' }),
+      { ...identity },
+      opts.bm25 ?? defaultBm25,
+    );
+    try {
+      store.checkIdentity(dir, opts.onMismatch ?? 'error');
+    } catch (err) {
+      void env.close();
+      throw err;
+    }
+    return store;
+  }
+
+  /** A fresh store takes the identity; a different one is an error or a reset; a stale term index is rebuilt. */
+  private checkIdentity(dir: string, onMismatch: 'error' | 'reset'): void {
+    const stored = this.meta.get('identity') as CacheIdentity | undefined;
+    const storedSchema = this.meta.get('schema') as number | undefined;
+    if (!stored) {
+      this.env.transactionSync(() => {
+        this.meta.putSync('identity', this.identity);
+        this.meta.putSync('schema', schemaVersion);
+        this.termIndex.clear();
+      });
+      return;
+    }
+    const differences = identityDifferences(stored, this.identity);
+    if (storedSchema !== schemaVersion) differences.push(`schema version ${storedSchema} → ${schemaVersion}`);
+    if (differences.length > 0) {
+      if (onMismatch === 'error') {
+        throw new DeskError(
+          'STORE_INCOMPATIBLE',
+          `The cache in ${dir} was built with other settings (${differences.join(', ')}). ` +
+            'Re-index the library to rebuild it, or open it with the settings it was built with.',
+          { differences },
+        );
+      }
+      this.resetCaches();
+    } else if (this.termIndex.isStale()) {
+      this.rebuildTermIndex();
+    }
+  }
+
+  /** Drops everything derived from the model and queues every document for re-encoding, in one transaction. */
+  private resetCaches(): void {
+    this.env.transactionSync(() => {
+      this.passages.clearSync();
+      this.states.clearSync();
+      this.termIndex.clear();
+      for (const { key, value } of this.docs.getRange()) {
+        const { reason: _reason, code: _code, indexedAt: _indexedAt, ...kept } = value;
+        this.docs.putSync(key, { ...kept, status: 'queued', passageIds: [] });
+      }
+      this.meta.putSync('counts', zeroCounts);
+      this.meta.putSync('identity', this.identity);
+      this.meta.putSync('schema', schemaVersion);
+    });
+  }
+
+  /** The analyzer changed: postings come from the stored passage texts; states stay valid. */
+  private rebuildTermIndex(): void {
+    this.env.transactionSync(() => {
+      this.termIndex.clear();
+      for (const { key, value } of this.passages.getRange()) this.termIndex.add(key, passageTerms(value.text));
+    });
+  }
+
+  listFolders(): string[] {
+    return (this.meta.get('folders') as string[] | undefined) ?? [];
+  }
+
+  async addFolder(folder: string): Promise<void> {
+    await this.env.childTransaction(() => {
+      const folders = this.listFolders();
+      if (!folders.includes(folder)) this.meta.putSync('folders', [...folders, folder]);
+    });
+  }
+
+  async removeFolder(folder: string): Promise<void> {
+    await this.env.childTransaction(() => {
+      for (const { key, value } of this.docs.getRange()) if (value.folder === folder) this.removeInTxn(key);
+      this.meta.putSync('folders', this.listFolders().filter((f) => f !== folder));
+    });
+  }
+
+  getDocument(path: string): DocumentRecord | undefined {
+    return this.docs.get(path);
+  }
+
+  listDocuments(folder?: string): DocumentRecord[] {
+    const out: DocumentRecord[] = [];
+    for (const { value } of this.docs.getRange()) if (folder === undefined || value.folder === folder) out.push(value);
+    return out;
+  }
+
+  async putDocumentStatus(doc: DocumentRecord): Promise<void> {
+    await this.env.childTransaction(() => {
+      this.removeInTxn(doc.path);
+      this.putDocInTxn({ ...doc, passageIds: [] });
+    });
+  }
+
+  async writeDocument(write: DocumentWrite): Promise<void> {
+    const { doc, passages } = write;
+    checkWrite(write);
+    // Quantise and analyse before the transaction: the write lock is held only for the puts.
+    const encoded = write.states.map((s) => encodeStates(s, this.identity.precision));
+    const postings = passages.map((p) => passageTerms(p.text));
+    await this.env.childTransaction(() => {
+      this.removeInTxn(doc.path);
+      this.putDocInTxn({ ...doc, passageIds: passages.map((p) => p.id) });
+      const counts = this.counts();
+      passages.forEach((p, i) => {
+        this.passages.putSync(p.id, p);
+        this.termIndex.add(p.id, postings[i]);
+        counts.passages++;
+        if (!encoded[i]) return;
+        this.states.putSync(p.id, encoded[i]);
+        counts.storedTokens += write.states[i].tokens;
+        counts.stateBytes += encoded[i].length - statesHeaderBytes;
+      });
+      this.meta.putSync('counts', counts);
+    });
+  }
+
+  async touchDocument(path: string, file: { size: number; mtimeMs: number }): Promise<void> {
+    await this.env.childTransaction(() => {
+      const doc = this.docs.get(path);
+      if (doc) this.docs.putSync(path, { ...doc, size: file.size, mtimeMs: file.mtimeMs });
+    });
+  }
+
+  async removeDocument(path: string): Promise<void> {
+    await this.env.childTransaction(() => this.removeInTxn(path));
+  }
+
+  getPassage(id: string): PassageRecord | undefined {
+    return this.passages.get(id);
+  }
+
+  readStates(id: string): LowerStates {
+    // getBinaryFast lends LMDB's own buffer: decodeStates copies out of it before any other read.
+    const bytes = this.states.getBinaryFast(id);
+    if (!bytes) {
+      const why = this.passages.doesExist(id) ? 'was indexed without lower states (no model)' : 'is not in the library';
+      throw new DeskError('NOT_FOUND', `Passage ${id} ${why}.`, { id });
+    }
+    const { data, tokens, hidden, precision } = decodeStates(bytes, id);
+    if (precision !== this.identity.precision) {
+      throw new DeskError('STORE_CORRUPT', `Passage ${id} is cached in ${precision}, the library in ${this.identity.precision}; re-index.`, { id });
+    }
+    return { data, tokens, hidden };
+  }
+
+  /** readStates for several passages, in order (the upper pass reads its N passages at once). */
+  readStatesMany(ids: string[]): LowerStates[] {
+    return ids.map((id) => this.readStates(id));
+  }
+
+  search(query: string, limit: number): TermHit[] {
+    return this.termIndex.search(query, limit, this.bm25);
+  }
+
+  stats(): StoreStats {
+    const c = this.counts();
+    return {
+      documents: this.docs.getCount(),
+      passages: c.passages,
+      storedTokens: c.storedTokens,
+      documentTokens: c.documentTokens,
+      stateBytes: c.stateBytes,
+    };
+  }
+
+  /** Stored bytes per token of lower states at this store's precision and width `hidden`. */
+  bytesPerToken(hidden: number): number {
+    return bytesPerToken(this.identity.precision, hidden);
+  }
+
+  async close(): Promise<void> {
+    await this.env.close();
+  }
+
+  private counts(): Counts {
+    return { ...((this.meta.get('counts') as Counts | undefined) ?? zeroCounts) };
+  }
+
+  /** Puts a document record and counts its tokens when it is done. Inside a write transaction. */
+  private putDocInTxn(doc: DocumentRecord): void {
+    this.docs.putSync(doc.path, doc);
+    if (doc.status === 'done' && doc.documentTokens) {
+      const counts = this.counts();
+      counts.documentTokens += doc.documentTokens;
+      this.meta.putSync('counts', counts);
+    }
+  }
+
+  /** Removes a document and its passages, states and postings. Inside a write transaction. */
+  private removeInTxn(path: string): void {
+    const old = this.docs.get(path);
+    if (!old) return;
+    const counts = this.counts();
+    for (const id of old.passageIds) {
+      const passage = this.passages.get(id);
+      if (passage) {
+        this.termIndex.remove(id, passage.text);
+        counts.passages--;
+        this.passages.removeSync(id);
+      }
+      const bytes = this.states.getBinaryFast(id);
+      if (bytes) {
+        const header = readStatesHeader(bytes, id);
+        counts.storedTokens -= header.tokens;
+        counts.stateBytes -= bytes.length - statesHeaderBytes;
+        this.states.removeSync(id);
+      }
+    }
+    if (old.status === 'done' && old.documentTokens) counts.documentTokens -= old.documentTokens;
+    this.meta.putSync('counts', counts);
+    this.docs.removeSync(path);
+  }
+}
+
+/** A write whose parts disagree is a bug in the caller: fail before anything is stored. No states at all is search-only. */
+function checkWrite({ doc, passages, states }: DocumentWrite): void {
+  if (states.length !== passages.length && states.length !== 0) {
+    throw new Error(`${doc.path}: ${passages.length} passages but ${states.length} lower states`);
+  }
+  passages.forEach((p, i) => {
+    if (p.docPath !== doc.path) throw new Error(`passage ${p.id} belongs to ${p.docPath}, not ${doc.path}`);
+    if (p.id !== passageId(doc.path, p.index)) throw new Error(`passage ${p.id} of ${doc.path}: ids come from cache-key.ts passageId()`);
+    const s = states[i];
+    if (!s) return;
+    if (s.tokens !== p.tokenCount) throw new Error(`passage ${p.id}: ${p.tokenCount} tokens but states for ${s.tokens}`);
+    if (s.data.length !== s.tokens * s.hidden) throw new Error(`passage ${p.id}: states hold ${s.data.length} values, not ${s.tokens} × ${s.hidden}`);
+  });
+}
+
+/** LMDB's meta page magic, 0xBEEFC0DE little-endian, within the file's first bytes. */
+const lmdbMagic = Buffer.from([0xde, 0xc0, 0xef, 0xbe]);
+
+/** LMDB trusts its file and crashes the process on garbage: refuse a file that is not an LMDB environment. */
+function checkLmdbFile(file: string): void {
+  if (!existsSync(file)) return;
+  const head = Buffer.alloc(64);
+  const fd = openSync(file, 'r');
+  let read: number;
+  try {
+    read = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (read > 0 && head.subarray(0, read).indexOf(lmdbMagic) < 0) {
+    throw new DeskError('STORE_CORRUPT', `${file} is not a library cache (damaged or another kind of file); move it away and re-index.`, { file });
+  }
+}

@@ -1,0 +1,111 @@
+import type { Database } from 'lmdb';
+import { defaultBm25, idf, passageTerms, queryTerms, tfWeight, type Bm25Params, type PassageTerms } from '../answer/bm25';
+import { analyzerVersion } from '../answer/terms';
+import type { TermHit } from './types';
+
+/**
+ * The BM25 term index, kept in the library's LMDB environment and written inside the caller's
+ * transaction, so a passage and its postings appear and disappear together.
+ *
+ * Layout:
+ *   terms  [term, passageId] → [tf, passageLength]   ordered keys: one range scan reads a term's postings;
+ *                                                     the length rides along so a query needs no other read
+ *   df     term → number of passages holding it       kept in step with `terms`, so queries never count
+ *   meta   'termIndex' → { version, passages, totalLength }   N and the mean length for BM25
+ * A term is a single analysed word or an adjacent pair "a b" (answer/terms.ts). Removing a passage
+ * re-analyses its stored text to find its postings: the analyzer is deterministic and its version is
+ * stored, and an index built by another version is rebuilt from the passages' texts.
+ */
+
+/** Corpus totals BM25 needs, and the analyzer version that built the index. */
+export interface TermCorpus {
+  version: number;
+  passages: number;
+  totalLength: number;
+}
+
+const corpusKey = 'termIndex';
+/** Above every passage id (ASCII): ends a term's range scan. */
+const afterAllIds = '\uffff';
+
+/** Postings, document frequencies and corpus totals over the databases it is given; see the layout above. */
+export class TermIndex {
+  constructor(
+    private readonly terms: Database<[number, number], [string, string]>,
+    private readonly df: Database<number, string>,
+    private readonly meta: Database<unknown, string>,
+  ) {}
+
+  /** Totals as stored; a store that never indexed has an empty corpus of the current version. */
+  corpus(): TermCorpus {
+    return (this.meta.get(corpusKey) as TermCorpus | undefined) ?? { version: analyzerVersion, passages: 0, totalLength: 0 };
+  }
+
+  /** Whether the index was built by another analyzer version (and must be rebuilt). */
+  isStale(): boolean {
+    return this.corpus().version !== analyzerVersion;
+  }
+
+  /** Adds a passage's postings. Call inside a write transaction. */
+  add(passageId: string, pt: PassageTerms): void {
+    for (const [term, tf] of pt.tf) {
+      this.terms.putSync([term, passageId], [tf, pt.length]);
+      this.df.putSync(term, (this.df.get(term) ?? 0) + 1);
+    }
+    this.addToCorpus(1, pt.length);
+  }
+
+  /** Removes the postings of a passage with this text. Call inside a write transaction. */
+  remove(passageId: string, text: string): void {
+    const pt = passageTerms(text);
+    for (const term of pt.tf.keys()) {
+      if (!this.terms.removeSync([term, passageId])) continue;
+      const df = (this.df.get(term) ?? 1) - 1;
+      if (df > 0) this.df.putSync(term, df);
+      else this.df.removeSync(term);
+    }
+    this.addToCorpus(-1, -pt.length);
+  }
+
+  /** Empties the index (identity reset, rebuild). Call inside a write transaction. */
+  clear(): void {
+    this.terms.clearSync();
+    this.df.clearSync();
+    this.meta.putSync(corpusKey, { version: analyzerVersion, passages: 0, totalLength: 0 } satisfies TermCorpus);
+  }
+
+  /** BM25 over every indexed passage; best first, ties by passage id so results are stable. */
+  search(query: string, limit: number, params: Bm25Params = defaultBm25): TermHit[] {
+    const corpus = this.corpus();
+    if (limit <= 0 || corpus.passages === 0) return [];
+    const avgLength = corpus.totalLength / corpus.passages;
+    const scores = new Map<string, number>();
+    for (const [term, weight] of queryTerms(query, params)) {
+      const df = this.df.get(term);
+      if (!df) continue;
+      const termWeight = weight * idf(df, corpus.passages);
+      for (const { key, value } of this.terms.getRange({ start: [term], end: [term, afterAllIds] })) {
+        const id = key[1];
+        scores.set(id, (scores.get(id) ?? 0) + termWeight * tfWeight(value[0], value[1], avgLength, params));
+      }
+    }
+    return topHits(scores, limit);
+  }
+
+  private addToCorpus(passages: number, length: number): void {
+    const c = this.corpus();
+    this.meta.putSync(corpusKey, {
+      version: c.version,
+      passages: c.passages + passages,
+      totalLength: c.totalLength + length,
+    } satisfies TermCorpus);
+  }
+}
+
+/** The `limit` best scores, best first. */
+function topHits(scores: Map<string, number>, limit: number): TermHit[] {
+  const hits: TermHit[] = [];
+  for (const [passageId, score] of scores) hits.push({ passageId, score });
+  hits.sort((a, b) => b.score - a.score || (a.passageId < b.passageId ? -1 : a.passageId > b.passageId ? 1 : 0));
+  return hits.slice(0, limit);
+}
