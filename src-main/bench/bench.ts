@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--out FILE] [--quick] [--engine] [--index] [--retrieval] [--answer]`
+ * `npm run bench -- [--out FILE] [--quick] [--engine] [--index] [--fidelity] [--retrieval] [--answer]`
  * Runs the chosen sections (all when none is named), prints a table per section and
  * writes one JSON document. Speed targets live here, never in timed unit tests.
  */
@@ -16,12 +16,14 @@ const { values } = parseArgs({
     index: { type: 'boolean', default: false },
     retrieval: { type: 'boolean', default: false },
     answer: { type: 'boolean', default: false },
+    fidelity: { type: 'boolean', default: false },
     'work-dir': { type: 'string' },
   },
 });
 
-const named = (['engine', 'index', 'retrieval', 'answer'] as const).filter((s) => values[s]);
-const sections = named.length > 0 ? named : (['engine', 'index', 'retrieval', 'answer'] as const);
+const all = ['engine', 'index', 'fidelity', 'retrieval', 'answer'] as const;
+const named = all.filter((s) => values[s]);
+const sections = named.length > 0 ? named : all;
 // Random full-size checkpoints and bench libraries are big: keep them between runs.
 const workDir = resolve(values['work-dir'] ?? join(import.meta.dirname, '../../.cache/bench'));
 mkdirSync(workDir, { recursive: true });
@@ -48,6 +50,9 @@ for (const section of sections) {
   } else if (section === 'index') {
     const { runIndexBench } = await import('./index-bench');
     report.index = await runIndexBench({ quick, workDir, log });
+  } else if (section === 'fidelity') {
+    const { runFidelityBench } = await import('./fidelity-bench');
+    report.fidelity = await runFidelityBench({ quick, workDir, log });
   } else if (section === 'retrieval') {
     const { runRetrievalBench } = await import('./retrieval-bench');
     report.retrieval = await runRetrievalBench({ workDir, log });
