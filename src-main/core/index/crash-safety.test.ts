@@ -1,0 +1,125 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LibraryStore } from '../store/store';
+import { repoRoot } from '../testing/paths';
+import { cleanup, dumpCache, prose, tempDir, tinyBertDir, writeFiles, type CacheDump } from './test-kit';
+
+/**
+ * Crash safety: the `index` CLI runs as a child process over a few hundred small documents and
+ * is SIGKILLed at seeded random moments, then restarted. After every kill the database must
+ * open and hold only whole documents; the final cache must equal a clean run's.
+ */
+const root = tempDir('crash');
+const docs = join(root, 'docs');
+const cleanDb = join(root, 'clean-db');
+const crashDb = join(root, 'crash-db');
+const documents = 320;
+const minKills = 10;
+const maxKills = 14;
+
+afterAll(() => cleanup(root));
+
+function cliArgs(db: string): string[] {
+  return [
+    '--import', 'tsx', join(repoRoot, 'src-main/cli.ts'), 'index', docs, '--db', db,
+    '--model', tinyBertDir, '--k', '2', '--window', '64', '--overlap', '16',
+    '--provider', 'cpu', '--threads', '1', '--cache-dir', join(root, 'graphs'),
+  ];
+}
+
+/** Starts the CLI; `ready` resolves at its first progress line (it is indexing), `exited` with its exit code or signal. */
+function startCli(db: string) {
+  const child = spawn(process.execPath, cliArgs(db), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const ready = new Promise<void>((resolve) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/\d+\/\d+ · /.test(output)) resolve();
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, ready, exited, output: () => output };
+}
+
+/** mulberry32: the kill moments are random but the same on every run. */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Each stored document must be the clean run's document, whole, or not be there at all. */
+function expectWholeDocuments(dump: CacheDump, clean: CacheDump): number {
+  expect(dump.problems).toEqual([]);
+  let done = 0;
+  for (const [path, doc] of dump.docs) {
+    if (doc.status !== 'done') continue;
+    done++;
+    const want = clean.docs.get(path)!;
+    expect(doc.passageIds).toEqual(want.passageIds);
+    for (const id of doc.passageIds) {
+      expect(dump.passages.get(id)!.text).toBe(clean.passages.get(id)!.text);
+      expect(dump.states.get(id)).toBe(clean.states.get(id));
+    }
+  }
+  return done;
+}
+
+describe('crash safety', () => {
+  it(`SIGKILL at ≥ ${minKills} random moments leaves only whole documents and the same final cache`, { timeout: 170_000 }, async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < documents; i++) files[`d${String(i).padStart(3, '0')}.txt`] = prose(i, 1 + (i % 9)); // 1–3 windows of 64
+    writeFiles(docs, files);
+
+    const clean = startCli(cleanDb);
+    expect(await clean.exited, clean.output()).toEqual({ code: 0, signal: null });
+    const cleanDump = dumpCache(cleanDb, true);
+    expect(cleanDump.problems).toEqual([]);
+    expect([...cleanDump.docs.values()].filter((d) => d.status === 'done')).toHaveLength(documents);
+
+    const random = seeded(20240611);
+    const started = Date.now();
+    let kills = 0;
+    const doneAtKill: number[] = [];
+    for (let round = 0; kills < maxKills; round++) {
+      const run = startCli(crashDb);
+      // Most kills land while indexing; every fourth lands at a random moment of start-up.
+      const isStartupKill = round % 4 === 3;
+      if (!isStartupKill) await Promise.race([run.ready, run.exited]);
+      const delay = isStartupKill ? 200 + random() * 1500 : 30 + random() * 300;
+      const outcome = await Promise.race([run.exited, new Promise<null>((r) => setTimeout(() => r(null), delay))]);
+      if (outcome) {
+        // Finished before the kill: indexing is complete.
+        expect(outcome, run.output()).toEqual({ code: 0, signal: null });
+        break;
+      }
+      run.child.kill('SIGKILL');
+      expect((await run.exited).signal).toBe('SIGKILL');
+      kills++;
+      // The database opens after every kill, and holds only whole documents.
+      const store = LibraryStore.open(crashDb, cleanDump.identity!, { onMismatch: 'error' });
+      await store.close();
+      doneAtKill.push(expectWholeDocuments(dumpCache(crashDb, true), cleanDump));
+    }
+    const final = startCli(crashDb);
+    expect(await final.exited, final.output()).toEqual({ code: 0, signal: null });
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`crash safety: ${kills} kills in ${seconds.toFixed(0)} s; done documents at each kill: ${doneAtKill.join(' ')}`);
+
+    expect(kills).toBeGreaterThanOrEqual(minKills);
+    expect(doneAtKill.some((n) => n > 0 && n < documents)).toBe(true); // some kills landed mid-way
+    const finalDump = dumpCache(crashDb, true);
+    expect(expectWholeDocuments(finalDump, cleanDump)).toBe(documents);
+    expect([...finalDump.passages.keys()].sort()).toEqual([...cleanDump.passages.keys()].sort());
+    expect(finalDump.states).toEqual(cleanDump.states);
+    expect(finalDump.postings).toBe(cleanDump.postings);
+  });
+});

@@ -1,0 +1,57 @@
+import { watch, type FSWatcher } from 'chokidar';
+import type { Stats } from 'node:fs';
+import { isIgnoredBelow } from './path-rules';
+import { isSupportedPath } from '../text/extract';
+
+/** What the watcher reports; the library turns each into a queued path. */
+export interface WatchListener {
+  /** A file appeared, changed or disappeared. */
+  onPath(path: string, folder: string): void;
+  /** A folder disappeared (its files may not each get an event). */
+  onFolderGone(path: string, folder: string): void;
+  onError(err: Error): void;
+}
+
+/**
+ * chokidar over each watched folder, after the library's own start-up scan (ignoreInitial).
+ * Symlinks are not followed (followSymlinks: false): chokidar would otherwise walk into link
+ * loops, and the scan does not follow them either. Writes must settle for `writeSettleMs`
+ * before a file is reported, so a file being copied in is indexed once, whole.
+ */
+export class FolderWatcher {
+  private readonly watchers = new Map<string, FSWatcher>();
+
+  constructor(
+    private readonly listener: WatchListener,
+    private readonly writeSettleMs: number,
+  ) {}
+
+  /** Starts watching; resolves once chokidar has set up its watches. */
+  async add(folder: string): Promise<void> {
+    if (this.watchers.has(folder)) return;
+    const ignored = (path: string, stats?: Stats): boolean =>
+      isIgnoredBelow(folder, path) || (stats?.isFile() === true && !isSupportedPath(path));
+    const watcher = watch(folder, {
+      ignored,
+      ignoreInitial: true,
+      followSymlinks: false,
+      awaitWriteFinish: { stabilityThreshold: this.writeSettleMs, pollInterval: Math.min(100, this.writeSettleMs) },
+    });
+    this.watchers.set(folder, watcher);
+    const report = (path: string) => this.listener.onPath(path, folder);
+    watcher.on('add', report).on('change', report).on('unlink', report);
+    watcher.on('unlinkDir', (path) => this.listener.onFolderGone(path, folder));
+    watcher.on('error', (err) => this.listener.onError(err instanceof Error ? err : new Error(String(err))));
+    await new Promise<void>((resolve) => watcher.once('ready', resolve));
+  }
+
+  async remove(folder: string): Promise<void> {
+    const watcher = this.watchers.get(folder);
+    this.watchers.delete(folder);
+    await watcher?.close();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.watchers.keys()].map((folder) => this.remove(folder)));
+  }
+}

@@ -1,0 +1,396 @@
+import { realpath, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { DeskError } from '../errors';
+import type { Tokenizer } from '../model/types';
+import type { CacheIdentity, DocumentRecord, StoreStats } from '../store/types';
+import { FolderWatcher } from './folder-watcher';
+import { applyChanges, runtimeOptions, type LibraryChanges, type LibraryControl, type LibraryHooks, type LibraryOptions } from './library-options';
+import { isIndexablePath, isInside } from './path-rules';
+import { ProgressTracker, Throttle } from './progress';
+import { openRuntime, type Runtime } from './runtime';
+import { scanFolder } from './scan-folder';
+import { isCurrent, syncDocument } from './sync-document';
+import type { FolderProgress, IndexEvent } from './types';
+import { WorkQueue, type WorkItem } from './work-queue';
+
+export type { LibraryChanges, LibraryControl, LibraryHooks, LibraryOptions } from './library-options';
+
+const progressIntervalMs = 100;
+
+/**
+ * The indexer: watched folders → queue → one document at a time through extract → passages →
+ * lower pass → ONE store transaction. Start-up reconciles the store with the disk (size+mtime
+ * as a fast check, sha256 decides); chokidar keeps it current while running.
+ */
+export class Library implements LibraryControl {
+  private runtime: Runtime;
+  private options: LibraryOptions;
+  private folders: string[];
+  private readonly queue = new WorkQueue();
+  private readonly tracker = new ProgressTracker();
+  private readonly throttle: Throttle;
+  private readonly watcher: FolderWatcher | undefined;
+  private readonly listeners = new Set<(event: IndexEvent) => void>();
+  private readonly changeListeners = new Set<(paths: string[]) => void>();
+  private idleWaiters: Array<() => void> = [];
+  private resumeWaiters: Array<() => void> = [];
+  private isPaused = false;
+  private isClosed = false;
+  private worker?: Promise<void>;
+  private pendingScans = 0;
+  private currentAbort?: AbortController;
+  /** Start of the work not yet counted in the throughput. */
+  private busyMark = 0;
+  /** Serialises store writes between the worker and API calls (add/remove folder, reconfigure). */
+  private lock: Promise<unknown> = Promise.resolve();
+
+  private constructor(runtime: Runtime, options: LibraryOptions) {
+    this.runtime = runtime;
+    this.options = options;
+    this.folders = runtime.store.listFolders();
+    this.throttle = new Throttle(() => this.emit({ type: 'indexProgress', ...this.progress() }), progressIntervalMs);
+    if (options.watch !== false) {
+      this.watcher = new FolderWatcher(
+        {
+          onPath: (path, folder) => {
+            if (isIndexablePath(folder, path) || this.runtime.store.getDocument(path)) this.enqueue({ path, folder, size: 0 });
+          },
+          onFolderGone: (dir, folder) => this.enqueueUnder(dir, folder),
+          onError: (err) => console.error(`watcher: ${err.message}`),
+        },
+        options.writeSettleMs ?? 500,
+      );
+    }
+  }
+
+  /** Opens the store (resetting it when the model, k, P, precision, W or O changed) and starts indexing. */
+  static async open(options: LibraryOptions, hooks: LibraryHooks = {}): Promise<Library> {
+    const runtime = await openRuntime(runtimeOptions(options));
+    const library = new Library(runtime, options);
+    if (hooks.onEvent) library.onEvent(hooks.onEvent);
+    if (hooks.onDocumentsChanged) library.onDocumentsChanged(hooks.onDocumentsChanged);
+    await library.start();
+    return library;
+  }
+
+  private async start(): Promise<void> {
+    this.seedTracker();
+    await Promise.all(this.folders.map((folder) => this.watchAndScan(folder)));
+    this.kick();
+  }
+
+  private seedTracker(): void {
+    for (const doc of this.runtime.store.listDocuments()) this.tracker.setStatus(doc.path, doc.folder, doc.status);
+  }
+
+  // ---- LibraryApi ---------------------------------------------------------------------------
+
+  async addFolder(folder: string): Promise<void> {
+    const abs = await realFolder(folder);
+    if (this.folders.includes(abs)) return;
+    const overlap = this.folders.find((f) => isInside(f, abs) || isInside(abs, f));
+    if (overlap) throw new DeskError('BAD_REQUEST', `${abs} overlaps the watched folder ${overlap}; remove that one first`);
+    await this.exclusive(() => this.runtime.store.addFolder(abs));
+    this.folders = this.runtime.store.listFolders();
+    await this.watchAndScan(abs);
+    this.kick();
+  }
+
+  async removeFolder(folder: string): Promise<void> {
+    const abs = this.folders.find((f) => f === resolve(folder)) ?? (await realFolder(folder).catch(() => resolve(folder)));
+    if (!this.folders.includes(abs)) throw new DeskError('NOT_FOUND', `${abs} is not a watched folder`);
+    this.folders = this.folders.filter((f) => f !== abs);
+    this.queue.dropFolder(abs);
+    if (this.tracker.current?.folder === abs) this.currentAbort?.abort();
+    await this.watcher?.remove(abs);
+    const removed = await this.exclusive(async () => {
+      const docs = this.runtime.store.listDocuments(abs);
+      await this.runtime.store.removeFolder(abs);
+      return docs.map((d) => d.path);
+    });
+    this.tracker.forgetFolder(abs);
+    this.folders = this.runtime.store.listFolders();
+    for (const path of removed) this.emit({ type: 'documentRemoved', path });
+    this.changed(removed);
+    this.kick();
+  }
+
+  listFolders(): string[] {
+    return [...this.folders];
+  }
+
+  /** Store records with what is waiting overlaid: queued (not yet looked at) or indexing (now). */
+  documents(folder?: string): DocumentRecord[] {
+    const docs = new Map(this.runtime.store.listDocuments(folder).map((d) => [d.path, d]));
+    for (const item of this.queue.values()) {
+      if (folder === undefined || item.folder === folder) docs.set(item.path, this.overlay(item, 'queued', docs.get(item.path)));
+    }
+    const current = this.tracker.current;
+    if (current && (folder === undefined || current.folder === folder)) {
+      docs.set(current.path, this.overlay(current, 'indexing', docs.get(current.path)));
+    }
+    return [...docs.values()];
+  }
+
+  /** One document as `documents()` shows it, or undefined when the library does not know it. */
+  document(path: string): DocumentRecord | undefined {
+    const stored = this.runtime.store.getDocument(path);
+    const current = this.tracker.current;
+    if (current?.path === path) return this.overlay(current, 'indexing', stored);
+    const waiting = this.queue.get(path);
+    return waiting ? this.overlay(waiting, 'queued', stored) : stored;
+  }
+
+  progress(): { folders: FolderProgress[]; paused: boolean } {
+    return { folders: this.tracker.snapshot(this.folders, this.queue), paused: this.isPaused };
+  }
+
+  pause(): void {
+    this.isPaused = true;
+    this.throttle.schedule();
+  }
+
+  resume(): void {
+    this.isPaused = false;
+    for (const wake of this.resumeWaiters.splice(0)) wake();
+    this.throttle.schedule();
+  }
+
+  whenIdle(): Promise<void> {
+    if (this.isIdle() || this.isClosed) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  onEvent(listener: (event: IndexEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Paths whose `document(path)` changed (status, passages, removal): for mirrors in other processes. */
+  onDocumentsChanged(listener: (paths: string[]) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  async stats(): Promise<StoreStats> {
+    return this.runtime.store.stats();
+  }
+
+  /** The cache identity the store was opened with. */
+  get identity(): CacheIdentity {
+    return this.runtime.store.identity;
+  }
+
+  /** Tokenizer that cut the passages (the model's, or the default one without a model). */
+  get tokenizer(): Tokenizer {
+    return this.runtime.tokenizer;
+  }
+
+  /**
+   * Swaps model, k, P, precision, W/O or other settings. The new engine is opened first (a bad
+   * checkpoint throws and leaves the library as it was); when the cache identity changes the
+   * store resets and every document is re-encoded in the background.
+   */
+  async reconfigure(changes: LibraryChanges): Promise<void> {
+    const options = applyChanges(this.options, changes);
+    this.currentAbort?.abort();
+    await this.exclusive(async () => {
+      const next = await openRuntime(runtimeOptions(options), this.runtime);
+      const folders = this.folders;
+      this.runtime = next;
+      this.options = options;
+      // A reset store may have forgotten the folders: the library's list is the truth.
+      for (const folder of folders) if (!next.store.listFolders().includes(folder)) await next.store.addFolder(folder);
+      this.folders = next.store.listFolders();
+    });
+    this.tracker.forgetAll();
+    this.seedTracker();
+    await Promise.all(this.folders.map((folder) => this.scan(folder)));
+    this.kick();
+  }
+
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.throttle.cancel();
+    this.currentAbort?.abort();
+    for (const wake of this.resumeWaiters.splice(0)) wake();
+    await this.watcher?.close();
+    await this.worker;
+    await this.lock;
+    for (const wake of this.idleWaiters.splice(0)) wake();
+    await this.runtime.close();
+  }
+
+  // ---- queue and worker ---------------------------------------------------------------------
+
+  private async watchAndScan(folder: string): Promise<void> {
+    if (!(await isFolder(folder))) return this.missing(folder);
+    await this.watcher?.add(folder);
+    await this.scan(folder);
+  }
+
+  /**
+   * A watched folder that is not there (an unplugged drive, a network share offline) keeps its
+   * documents: forgetting them would throw away the cache of a folder that may come back.
+   */
+  private missing(folder: string): void {
+    console.error(`indexer: watched folder ${folder} is not available; its documents are kept as they were`);
+  }
+
+  /** Reconcile one folder with the disk: queue what is new, changed or gone. */
+  private async scan(folder: string): Promise<void> {
+    this.pendingScans++;
+    try {
+      const files = await scanFolder(folder).catch(() => undefined);
+      if (!files) return this.missing(folder);
+      if (!this.folders.includes(folder)) return;
+      const onDisk = new Set(files.map((f) => f.path));
+      for (const doc of this.runtime.store.listDocuments(folder)) {
+        if (!onDisk.has(doc.path)) this.enqueue({ path: doc.path, folder, size: 0 });
+      }
+      for (const file of files) {
+        const doc = this.runtime.store.getDocument(file.path);
+        if (!doc || !isCurrent(doc, file.size, file.mtimeMs, this.runtime.settings.maxFileBytes)) this.enqueue({ ...file, folder });
+      }
+    } finally {
+      this.pendingScans--;
+      this.kick();
+    }
+  }
+
+  private enqueue(item: WorkItem): void {
+    if (this.isClosed || !this.folders.includes(item.folder)) return;
+    this.queue.push(item);
+    this.changed([item.path]);
+    this.kick();
+  }
+
+  private enqueueUnder(dir: string, folder: string): void {
+    for (const doc of this.runtime.store.listDocuments(folder)) {
+      if (isInside(dir, doc.path)) this.enqueue({ path: doc.path, folder, size: 0 });
+    }
+  }
+
+  private kick(): void {
+    if (this.isClosed) return;
+    if (!this.worker && this.queue.length > 0) this.worker = this.work();
+    else if (this.isIdle()) this.announceIdle();
+    this.throttle.schedule();
+  }
+
+  private isIdle(): boolean {
+    return !this.worker && this.queue.length === 0 && this.pendingScans === 0;
+  }
+
+  private announceIdle(): void {
+    if (this.idleWaiters.length === 0 && this.listeners.size === 0) return;
+    this.throttle.flush();
+    this.emit({ type: 'indexIdle' });
+    for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  private async work(): Promise<void> {
+    let didWork = false;
+    for (;;) {
+      await this.waitWhilePaused();
+      const item = this.isClosed ? undefined : this.queue.shift();
+      if (!item) break;
+      didWork = true;
+      this.tracker.current = item;
+      this.changed([item.path]);
+      this.busyMark = Date.now();
+      try {
+        await this.exclusive(() => this.sync(item));
+      } catch (err) {
+        console.error(`indexer: ${item.path}: ${err instanceof Error ? err.stack : String(err)}`);
+      }
+      this.recordWork(0);
+      this.tracker.current = undefined;
+      this.changed([item.path]);
+      this.throttle.schedule();
+    }
+    this.worker = undefined;
+    if (didWork) this.kick();
+  }
+
+  /**
+   * Tokens per second count all the work of a document (hashing, extraction, lower pass, the
+   * store write) but never time paused or idle, so the ETA holds for the files still queued.
+   */
+  private recordWork(tokens: number): void {
+    const now = Date.now();
+    this.tracker.recordBatch(tokens, now - this.busyMark, now);
+    this.busyMark = now;
+    this.throttle.schedule();
+  }
+
+  private async sync(item: WorkItem): Promise<void> {
+    if (this.isClosed || !this.folders.includes(item.folder)) return;
+    const abort = new AbortController();
+    this.currentAbort = abort;
+    try {
+      await syncDocument(item, {
+        runtime: this.runtime,
+        tracker: this.tracker,
+        signal: abort.signal,
+        emit: (event) => this.emit(event),
+        requeue: (again) => this.queue.push(again),
+        beforeBatch: async () => {
+          const pausedAt = Date.now();
+          await this.waitWhilePaused();
+          this.busyMark += Date.now() - pausedAt;
+        },
+        onBatch: (tokens) => this.recordWork(tokens),
+      });
+    } finally {
+      this.currentAbort = undefined;
+    }
+  }
+
+  private waitWhilePaused(): Promise<void> {
+    if (!this.isPaused || this.isClosed) return Promise.resolve();
+    return new Promise((resolve) => this.resumeWaiters.push(resolve));
+  }
+
+  // ---- plumbing -----------------------------------------------------------------------------
+
+  private overlay(item: WorkItem, status: 'queued' | 'indexing', stored: DocumentRecord | undefined): DocumentRecord {
+    if (stored) return { ...stored, status };
+    return { path: item.path, folder: item.folder, sha256: '', size: item.size, mtimeMs: 0, status, passageIds: [] };
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private emit(event: IndexEvent): void {
+    if (event.type !== 'indexProgress' && event.type !== 'indexIdle') this.throttle.schedule();
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        console.error('index event listener failed:', err);
+      }
+    }
+  }
+
+  private changed(paths: string[]): void {
+    if (paths.length === 0) return;
+    for (const listener of this.changeListeners) listener(paths);
+  }
+}
+
+async function isFolder(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
+}
+
+async function realFolder(folder: string): Promise<string> {
+  const abs = resolve(folder);
+  const stats = await stat(abs).catch(() => undefined);
+  if (!stats) throw new DeskError('NOT_FOUND', `folder not found: ${abs}`);
+  if (!stats.isDirectory()) throw new DeskError('BAD_REQUEST', `not a folder: ${abs}`);
+  return realpath(abs);
+}

@@ -1,0 +1,128 @@
+import type { DocumentStatus } from '../store/types';
+import type { FolderProgress } from './types';
+import type { WorkQueue } from './work-queue';
+
+/** Throughput is averaged over the batches of the last few seconds, so it follows changes quickly. */
+const windowMs = 10_000;
+/** Until a document is done, guess the tokens per file byte of plain English text. */
+const defaultTokensPerByte = 0.25;
+
+interface Known {
+  folder: string;
+  status: DocumentStatus;
+}
+
+/**
+ * Per-folder counts, tokens per second over a moving window and an ETA. It knows the final
+ * status of every document (seeded from the store) and reads what is still waiting from the
+ * queue, so the counts add up: total = queued + done + failed + skipped.
+ */
+export class ProgressTracker {
+  private readonly known = new Map<string, Known>();
+  private samples: Array<{ at: number; tokens: number; ms: number }> = [];
+  private bytesSeen = 0;
+  private tokensSeen = 0;
+  /** The document being worked on; it counts as queued until it is finished. */
+  current?: { path: string; folder: string; size: number };
+
+  setStatus(path: string, folder: string, status: DocumentStatus): void {
+    this.known.set(path, { folder, status });
+  }
+
+  forget(path: string): void {
+    this.known.delete(path);
+  }
+
+  forgetAll(): void {
+    this.known.clear();
+  }
+
+  forgetFolder(folder: string): void {
+    for (const [path, k] of this.known) if (k.folder === folder) this.known.delete(path);
+  }
+
+  /** `tokens` went through the lower pass in `ms` of work (extraction included). */
+  recordBatch(tokens: number, ms: number, now = Date.now()): void {
+    this.samples.push({ at: now, tokens, ms });
+    this.samples = this.samples.filter((s) => now - s.at <= windowMs);
+  }
+
+  /** Teaches the ETA how many tokens a byte of file tends to give. */
+  recordDocument(bytes: number, documentTokens: number): void {
+    this.bytesSeen += bytes;
+    this.tokensSeen += documentTokens;
+  }
+
+  tokensPerSecond(now = Date.now()): number {
+    const recent = this.samples.filter((s) => now - s.at <= windowMs);
+    const ms = recent.reduce((sum, s) => sum + s.ms, 0);
+    const tokens = recent.reduce((sum, s) => sum + s.tokens, 0);
+    return ms > 0 ? (tokens * 1000) / ms : 0;
+  }
+
+  snapshot(folders: readonly string[], queue: WorkQueue): FolderProgress[] {
+    const tps = this.tokensPerSecond();
+    const tokensPerByte = this.bytesSeen > 0 ? this.tokensSeen / this.bytesSeen : defaultTokensPerByte;
+    return folders.map((folder) => {
+      const waiting = new Map<string, number>();
+      for (const item of queue.values()) if (item.folder === folder) waiting.set(item.path, item.size);
+      const current = this.current?.folder === folder ? this.current : undefined;
+      if (current) waiting.set(current.path, current.size);
+      const counts = { done: 0, failed: 0, skipped: 0, other: 0 };
+      for (const [path, k] of this.known) {
+        if (k.folder !== folder || waiting.has(path)) continue;
+        if (k.status === 'done' || k.status === 'failed' || k.status === 'skipped') counts[k.status]++;
+        else counts.other++;
+      }
+      const queued = waiting.size + counts.other;
+      const remainingBytes = [...waiting.values()].reduce((a, b) => a + b, 0);
+      return {
+        folder,
+        total: queued + counts.done + counts.failed + counts.skipped,
+        queued,
+        done: counts.done,
+        failed: counts.failed,
+        skipped: counts.skipped,
+        currentFile: current?.path,
+        tokensPerSecond: Math.round(tps),
+        etaSeconds: queued > 0 && tps > 0 ? Math.ceil((remainingBytes * tokensPerByte) / tps) : undefined,
+      };
+    });
+  }
+}
+
+/**
+ * Calls `fn` at most once per `intervalMs`, always with a trailing call so the last state is
+ * never lost; `flush` runs a pending call now.
+ */
+export class Throttle {
+  private last = 0;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly fn: () => void,
+    private readonly intervalMs: number,
+  ) {}
+
+  schedule(): void {
+    if (this.timer) return;
+    const wait = Math.max(0, this.last + this.intervalMs - Date.now());
+    this.timer = setTimeout(() => this.run(), wait);
+  }
+
+  flush(): void {
+    if (this.timer) this.run();
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private run(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.last = Date.now();
+    this.fn();
+  }
+}

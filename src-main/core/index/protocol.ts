@@ -1,0 +1,105 @@
+import type { ChildProcess } from 'node:child_process';
+import type { WireError } from '../errors';
+import type { DocumentRecord, StoreStats } from '../store/types';
+import type { LibraryChanges, LibraryOptions } from './library';
+import type { FolderProgress, IndexEvent } from './types';
+
+/**
+ * The indexer process's message protocol. The host (app main process, CLI) calls methods on a
+ * Library that lives in another process; every call is a request with an id answered by one
+ * result or error; events and document-mirror updates flow back unasked.
+ *
+ * Messages are plain JSON-safe objects, so any transport that carries structured messages in
+ * order works: a `child_process.fork` IPC channel (`childProcessPort` / `parentProcessPort`),
+ * or Electron's `utilityProcess` (`process.parentPort` in the child: `utilityParentPort`; in
+ * main wrap the UtilityProcess as `{ send: (m) => child.postMessage(m), onMessage: (cb) => {
+ * child.on('message', cb); return () => child.off('message', cb) } }`).
+ */
+
+/** A bidirectional, ordered message channel. */
+export interface IndexerPort {
+  send(message: unknown): void;
+  /** Subscribes to incoming messages; returns the unsubscribe function. */
+  onMessage(listener: (message: unknown) => void): () => void;
+}
+
+/** What the host sees of the library right after `open`: folders, progress and every document. */
+export interface LibrarySnapshot {
+  folders: string[];
+  progress: { folders: FolderProgress[]; paused: boolean };
+  documents: DocumentRecord[];
+}
+
+/** Methods the host may call: name → (argument tuple) → result. */
+export interface IndexerMethods {
+  open(options: LibraryOptions): LibrarySnapshot;
+  addFolder(folder: string): void;
+  removeFolder(folder: string): void;
+  pause(): void;
+  resume(): void;
+  whenIdle(): void;
+  reconfigure(changes: LibraryChanges): void;
+  stats(): StoreStats;
+  /** Closes the library; the process exits right after answering. */
+  close(): void;
+}
+
+export type MethodName = keyof IndexerMethods;
+
+/** Host → indexer. */
+export type Request = { kind: 'call'; id: number; method: MethodName; args: unknown[] };
+
+/** Indexer → host. `mirror` always arrives before the event or result it explains. */
+export type Reply =
+  | { kind: 'result'; id: number; value: unknown }
+  | { kind: 'error'; id: number; error: WireError }
+  | { kind: 'event'; event: IndexEvent }
+  | { kind: 'mirror'; folders: string[]; upserts: DocumentRecord[]; removed: string[] };
+
+/** The host side of a `child_process.fork` child. */
+export function childProcessPort(child: ChildProcess): IndexerPort {
+  return {
+    send: (message) => {
+      if (child.connected) child.send(message as object);
+    },
+    onMessage: (listener) => {
+      child.on('message', listener);
+      return () => child.off('message', listener);
+    },
+  };
+}
+
+/** The child side of `child_process.fork`: the parent's IPC channel. */
+export function parentProcessPort(): IndexerPort | undefined {
+  if (!process.send) return undefined;
+  return {
+    send: (message) => {
+      if (process.connected) process.send!(message);
+    },
+    onMessage: (listener) => {
+      process.on('message', listener);
+      return () => process.off('message', listener);
+    },
+  };
+}
+
+/** Electron's utilityProcess child side (`process.parentPort`), typed without importing electron. */
+interface ParentPortLike {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (e: { data: unknown }) => void): void;
+  off(event: 'message', listener: (e: { data: unknown }) => void): void;
+}
+
+/** The child side of an Electron utilityProcess, when this process is one. */
+export function utilityParentPort(): IndexerPort | undefined {
+  const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
+  if (!parentPort) return undefined;
+  return {
+    send: (message) => parentPort.postMessage(message),
+    onMessage: (listener) => {
+      const onEvent = (e: { data: unknown }) => listener(e.data);
+      parentPort.on('message', onEvent);
+      return () => parentPort.off('message', onEvent);
+    },
+  };
+}
