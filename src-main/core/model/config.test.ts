@@ -51,6 +51,10 @@ describe('parseConfig', () => {
     });
   });
 
+  it('accepts sinusoidal DistilBERT positions (the table is saved like a learned one)', () => {
+    expect(parseConfig({ ...distilJson, sinusoidal_pos_embds: true }, file)).toEqual(parseConfig(distilJson, file));
+  });
+
   it('refuses unknown architectures naming the file and the field', () => {
     const r = refusal({ ...bertJson, model_type: 'roberta', architectures: ['RobertaForQuestionAnswering'] });
     expect(r.code).toBe('CHECKPOINT_UNKNOWN_ARCHITECTURE');
@@ -68,7 +72,6 @@ describe('parseConfig', () => {
     ['a string size', { ...bertJson, intermediate_size: '64' }, 'intermediate_size', /positive integer/],
     ['heads that do not divide the width', { ...bertJson, num_attention_heads: 5 }, 'num_attention_heads', /does not divide hidden_size/],
     ['an unknown activation', { ...bertJson, hidden_act: 'swish' }, 'hidden_act', /"swish"/],
-    ['sinusoidal DistilBERT positions', { ...distilJson, sinusoidal_pos_embds: true }, 'sinusoidal_pos_embds', /only learned/],
     ['relative position embeddings', { ...bertJson, position_embedding_type: 'relative_key' }, 'position_embedding_type', /absolute/],
     ['a negative eps', { ...bertJson, layer_norm_eps: -1 }, 'layer_norm_eps', /positive number/],
   ])('refuses %s with CHECKPOINT_BAD_CONFIG naming the field', (_what, json, field, pattern) => {

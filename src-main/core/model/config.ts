@@ -59,9 +59,9 @@ export function parseConfig(json: unknown, file: string): ModelConfig {
     if (positionType !== 'absolute') {
       f.fail('position_embedding_type', `is ${JSON.stringify(positionType)}; only "absolute" is supported`);
     }
-  } else if (cfg.sinusoidal_pos_embds === true) {
-    f.fail('sinusoidal_pos_embds', 'is true; only learned position embeddings are supported');
   }
+  // sinusoidal_pos_embds (e.g. distilbert-base-cased-distilled-squad) needs nothing special:
+  // HF fills the position table with the sinusoids and saves it like a learned one.
   if (config.hidden % config.heads !== 0) {
     const [h, n] = arch === 'bert' ? ['hidden_size', 'num_attention_heads'] : ['dim', 'n_heads'];
     f.fail(n, `(${config.heads}) does not divide ${h} (${config.hidden})`);
