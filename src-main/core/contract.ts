@@ -197,6 +197,9 @@ export const events = {
     bytesDone: z.number(),
     bytesTotal: z.number(),
     done: z.boolean(),
+    /** What the pull is doing (added; optional for older senders). */
+    phase: z.enum(['resolve', 'download', 'verify', 'install', 'done']).optional(),
+    bytesPerSecond: z.number().optional(),
   }),
   settingsChanged: SettingsSchema,
 } as const;
@@ -225,3 +228,20 @@ export const EVENT_CHANNEL = 'desk:event';
 export const httpPath = (method: MethodName) => `/api/${method}`;
 export const EVENTS_PATH = '/api/events';
 export const TOKEN_HEADER = 'x-desk-token';
+
+/**
+ * The renderer's Content-Security-Policy, sent by both shells: nothing but our own files, no
+ * inline script or style (Svelte's CSS is emitted as files), no frames, no remote content.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');

@@ -39,6 +39,7 @@ export type ErrorCode =
   // transport
   | 'BAD_REQUEST'
   | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'CANCELLED'
   | 'INTERNAL';

@@ -1,0 +1,549 @@
+/**
+ * DeskService: the one implementation of the app's contract (contract.ts). Both shells only carry
+ * calls and events to it. It owns the settings file, the Library (indexing, in another process
+ * behind IndexerHost), the Reader (the same LMDB store opened read-side plus an Engine in this
+ * process, for questions) and the installed models.
+ *
+ *   <appDataDir>/settings.json   settings.ts
+ *   <appDataDir>/library/        the LMDB environment (written by the indexer process)
+ *   <appDataDir>/graphs/         built ONNX graphs, shared by both engines
+ *   <appDataDir>/models/         installed models (unless the shell passes another folder)
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import { Reader } from './answer/reader';
+import {
+  events, isMethodName, methods, type DeskApi, type DeskEvent, type EventName, type EventOf,
+  type MethodName, type RequestOf, type ResponseOf, type Result, type Settings,
+} from './contract';
+import { DeskError, toWire } from './errors';
+import { IndexerHost } from './index/indexer-host';
+import type { LibraryControl, LibraryOptions } from './index/library';
+import { noModelFingerprint } from './index/runtime';
+import type { IndexEvent } from './index/types';
+import { parseConfig } from './model/config';
+import { doctorReport } from './hub/doctor';
+import { Engine } from './model/engine';
+import type { ModelConfig, QaEngine } from './model/types';
+import { DeskModels, type ModelsPort } from './service-models';
+import { recommendedK, SettingsFile } from './settings';
+import { LibraryStore } from './store/store';
+import type { CacheIdentity } from './store/types';
+
+// ---- event bus ------------------------------------------------------------------------------
+
+/** Events checked against the contract before any shell sees them; a bad one is a bug, logged and dropped. */
+export class EventBus {
+  private readonly listeners = new Set<(event: DeskEvent) => void>();
+
+  emit<E extends EventName>(name: E, payload: EventOf<E>): void {
+    const parsed = (events[name] as z.ZodType).safeParse(payload);
+    if (!parsed.success) {
+      console.error(`event ${name} does not match the contract: ${parsed.error.message}`);
+      return;
+    }
+    const event = { name, payload: parsed.data } as DeskEvent;
+    for (const listener of this.listeners) listener(event);
+  }
+
+  on(listener: (event: DeskEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+// ---- dispatcher -----------------------------------------------------------------------------
+
+/**
+ * The generic entry both shells call: validates the payload with the method's schema, runs the
+ * method, and answers a Result. Never throws: a malformed payload or an unknown method is
+ * BAD_REQUEST, a DeskError keeps its code, anything else is INTERNAL. With `checkResponses` the
+ * response is validated too (tests, development), so a drift from the contract fails loudly.
+ */
+export async function dispatch(api: DeskApi, method: string, payload: unknown, checkResponses = false): Promise<Result<unknown>> {
+  if (!isMethodName(method)) return { ok: false, error: { code: 'BAD_REQUEST', message: `Unknown method "${method}".` } };
+  const schema = methods[method];
+  const request = (schema.request as z.ZodType).safeParse(payload ?? {});
+  if (!request.success) {
+    const issue = request.error.issues[0];
+    const where = issue?.path.length ? ` at "${issue.path.join('.')}"` : '';
+    return { ok: false, error: { code: 'BAD_REQUEST', message: `Invalid request for ${method}${where}: ${issue?.message ?? 'invalid'}.` } };
+  }
+  try {
+    const call = api[method] as (r: unknown) => Promise<unknown>;
+    const value = await call.call(api, request.data);
+    if (checkResponses) {
+      const response = (schema.response as z.ZodType).safeParse(value);
+      if (!response.success) throw new Error(`${method} answered outside the contract: ${response.error.message}`);
+    }
+    return { ok: true, value };
+  } catch (err) {
+    if (!(err instanceof DeskError)) console.error(`${method} failed:`, err);
+    return { ok: false, error: toWire(err) };
+  }
+}
+
+// ---- the service ----------------------------------------------------------------------------
+
+/** What the shell running the service provides. */
+export interface ServicePlatform {
+  /** A native folder dialog; absent in the web shell (folders are added by path). */
+  pickFolder?: () => Promise<string | null>;
+  /** Opens (or reveals) a file with the OS; absent in the web shell (the path is reported). */
+  openPath?: (path: string, reveal: boolean) => Promise<void>;
+}
+
+/** How to open a DeskService. */
+export interface DeskServiceOptions {
+  shell: 'electron' | 'web';
+  /** App data folder: settings, LMDB, graph cache and (by default) models. */
+  appDataDir: string;
+  /** Installed models; default `<appDataDir>/models`. */
+  modelsDir?: string;
+  version?: string;
+  platform?: ServicePlatform;
+  /** Starts the indexer (default: a forked Node process; Electron passes a utilityProcess). */
+  startIndexer?: (options: LibraryOptions) => Promise<LibraryControl & { onExit?: IndexerHost['onExit'] }>;
+  /** Validate every response against the contract (tests, development). */
+  checkResponses?: boolean;
+  /** Replaces the model store (tests); default DeskModels over modelsDir. */
+  models?: ModelsPort;
+  /** models/catalogue.json, where a bundler moved the code away from it (Electron). */
+  cataloguePath?: string;
+  /** resources/tokenizer, for cutting passages without a model, where a bundler moved the code away from it. */
+  defaultTokenizerDir?: string;
+  /** Engine threads in this process (questions); default ONNX Runtime's. */
+  threads?: number;
+  /** Keep watching folders after the first scan (default true). */
+  watch?: boolean;
+}
+
+/** The active model as resolved from settings: its folder and config, or why there is none. */
+interface ActiveModel {
+  name: string;
+  dir: string;
+  config: ModelConfig;
+  k: number;
+}
+
+/** The read side: store + engine for questions. */
+interface ReadSide {
+  store: LibraryStore | null;
+  engine: QaEngine | null;
+  reader: Reader | null;
+}
+
+const maxRestarts = 3;
+const restartWindowMs = 60_000;
+
+/** Implements every contract method once; see the file comment. */
+export class DeskService implements DeskApi {
+  readonly bus = new EventBus();
+  private library!: LibraryControl & { onExit?: IndexerHost['onExit'] };
+  private active: ActiveModel | null = null;
+  private read: ReadSide = { store: null, engine: null, reader: null };
+  /** Why the model is not in use (not installed, failed to load), shown in ask notes and app.info. */
+  private modelProblem: string | null = null;
+  /** Serialises reconfiguration; asks wait for it so they never see a half-swapped reader. */
+  private ready: Promise<void> = Promise.resolve();
+  private readonly pulls = new Map<string, AbortController>();
+  private isClosing = false;
+  private restarts: number[] = [];
+  private readonly dbDir: string;
+  private readonly graphsDir: string;
+
+  private constructor(
+    private readonly options: DeskServiceOptions,
+    private readonly settings: SettingsFile,
+    private readonly models: ModelsPort,
+  ) {
+    this.dbDir = join(options.appDataDir, 'library');
+    this.graphsDir = join(options.appDataDir, 'graphs');
+  }
+
+  /** Loads settings, starts the indexer and opens the read side. */
+  static async open(options: DeskServiceOptions): Promise<DeskService> {
+    const settings = await SettingsFile.open(options.appDataDir);
+    for (const problem of settings.problems) console.warn(`settings: ${problem}`);
+    const models = options.models ?? new DeskModels(options.modelsDir ?? join(options.appDataDir, 'models'), options.cataloguePath);
+    const service = new DeskService(options, settings, models);
+    await service.start();
+    return service;
+  }
+
+  /** The dispatcher bound to this service (what the shells call). */
+  handle(method: string, payload: unknown): Promise<Result<unknown>> {
+    return dispatch(this, method, payload, this.options.checkResponses);
+  }
+
+  private async start(): Promise<void> {
+    // First run: adopt the model the CLI made active (`model pull` / `model use`), if any.
+    const adopted = this.settings.isNew && !this.settings.get().model ? await this.models.activeName() : null;
+    if (adopted) await this.settings.update({ model: adopted });
+    this.active = await this.resolveModel(this.settings.get());
+    this.library = await this.startLibrary();
+    await this.openReadSide();
+  }
+
+  /** Starts the indexer; a model it cannot load leaves the library search-only, with the reason noted. */
+  private async startLibrary(): Promise<DeskService['library']> {
+    const start = this.options.startIndexer ?? ((o: LibraryOptions) => IndexerHost.fork(o));
+    let library: DeskService['library'];
+    try {
+      library = await start(this.libraryOptions());
+    } catch (err) {
+      if (!this.active || !(err instanceof DeskError)) throw err;
+      this.modelProblem = `The model "${this.active.name}" could not be loaded: ${err.message}`;
+      this.active = null;
+      library = await start(this.libraryOptions());
+    }
+    library.onEvent((event) => this.forward(event));
+    library.onExit?.((reason) => this.indexerExited(reason));
+    return library;
+  }
+
+  /** A crashed indexer is restarted, a few times: a file that crashes it every time must not loop forever. */
+  private indexerExited(reason: string): void {
+    if (this.isClosing) return;
+    const now = Date.now();
+    this.restarts = this.restarts.filter((t) => now - t < restartWindowMs);
+    if (this.restarts.length >= maxRestarts) {
+      console.error(`${reason}; it crashed ${maxRestarts} times in a row, not restarting`);
+      this.modelProblem = `Indexing stopped: ${reason}. Restart the app to try again.`;
+      return;
+    }
+    this.restarts.push(now);
+    console.error(`${reason}; restarting the indexer`);
+    this.ready = this.ready.then(async () => {
+      this.library = await this.startLibrary();
+    });
+  }
+
+  private libraryOptions(): LibraryOptions {
+    const s = this.settings.get();
+    return {
+      dbDir: this.dbDir,
+      model: this.active?.dir ?? null,
+      k: this.active?.k ?? 0,
+      passageOffset: 0,
+      provider: s.provider,
+      cacheDir: this.graphsDir,
+      watch: this.options.watch,
+      ...(this.options.defaultTokenizerDir ? { defaultTokenizerDir: this.options.defaultTokenizerDir } : {}),
+      settings: {
+        precision: s.precision,
+        windowTokens: s.windowTokens,
+        overlapTokens: s.overlapTokens,
+        maxFileBytes: Math.round(s.maxFileMb * 1024 * 1024),
+      },
+    };
+  }
+
+  /** Settings' model name → installed folder, config and k; null (with the reason noted) when unusable. */
+  private async resolveModel(s: Settings): Promise<ActiveModel | null> {
+    this.modelProblem = null;
+    if (!s.model) return null;
+    const dir = await this.models.dirOf(s.model);
+    if (!dir) {
+      this.modelProblem = `The model "${s.model}" is not installed; pick another in Settings or pull one.`;
+      return null;
+    }
+    try {
+      const configPath = join(dir, 'config.json');
+      const config = parseConfig(JSON.parse(await readFile(configPath, 'utf8')), configPath);
+      const k = Math.min(config.layers, s.k ?? recommendedK(config.layers));
+      return { name: s.model, dir, config, k };
+    } catch (err) {
+      this.modelProblem = `The model "${s.model}" could not be read: ${(err as Error).message}`;
+      return null;
+    }
+  }
+
+  /** Opens the engine for questions and the store read-side with the identity the indexer wrote. */
+  private async openReadSide(): Promise<void> {
+    const s = this.settings.get();
+    let engine: QaEngine | null = null;
+    if (this.active) {
+      try {
+        engine = await Engine.open(this.active.dir, {
+          k: this.active.k,
+          passageOffset: 0,
+          provider: s.provider,
+          cacheDir: this.graphsDir,
+          threads: this.options.threads,
+        });
+      } catch (err) {
+        this.modelProblem = `The model "${this.active.name}" could not be loaded: ${(err as Error).message}`;
+      }
+    }
+    const identity: CacheIdentity = {
+      modelFingerprint: this.active && engine ? engine.fingerprint : noModelFingerprint,
+      k: this.active?.k ?? 0,
+      passageOffset: 0,
+      precision: s.precision,
+      windowTokens: s.windowTokens,
+      overlapTokens: s.overlapTokens,
+    };
+    let store: LibraryStore | null = null;
+    try {
+      store = LibraryStore.open(this.dbDir, identity, { onMismatch: 'error' });
+    } catch (err) {
+      this.modelProblem = `The library cache cannot be read yet: ${(err as Error).message}`;
+    }
+    const reader = store
+      ? new Reader({ store, engine, pendingDocuments: () => this.library.progress().folders.reduce((n, f) => n + f.queued, 0) })
+      : null;
+    this.read = { store, engine, reader };
+  }
+
+  private async closeReadSide(): Promise<void> {
+    const { store, engine } = this.read;
+    this.read = { store: null, engine: null, reader: null };
+    await engine?.close();
+    await store?.close();
+  }
+
+  /** Index events become contract events, named the same. */
+  private forward(event: IndexEvent): void {
+    const { type, ...payload } = event;
+    this.bus.emit(type, payload as never);
+  }
+
+  /**
+   * Applies a settings change, one at a time; model, k, precision, provider, W, O or the size cap
+   * reconfigure the library (its re-encode runs in the background). A change the library refuses
+   * (a checkpoint that does not load) is rolled back whole.
+   */
+  private applySettings(update: Partial<Settings>): Promise<Settings> {
+    const work = this.ready.then(() => this.applyNow(update));
+    this.ready = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    return work;
+  }
+
+  private async applyNow(update: Partial<Settings>): Promise<Settings> {
+    const before = this.settings.get();
+    const after = await this.settings.update(update);
+    const changed = (key: keyof Settings) => before[key] !== after[key];
+    const touchesLibrary = (['model', 'k', 'precision', 'provider', 'windowTokens', 'overlapTokens', 'maxFileMb'] as const).some(changed);
+    if (touchesLibrary) {
+      try {
+        await this.reconfigure();
+      } catch (err) {
+        await this.settings.update(before);
+        this.active = await this.resolveModel(before);
+        await this.closeReadSide();
+        await this.openReadSide();
+        throw err;
+      }
+    }
+    // The CLI reads the same models folder: keep its notion of the active model in step.
+    if (changed('model') && after.model) await this.models.setActive(after.model).catch(() => undefined);
+    this.bus.emit('settingsChanged', after);
+    return after;
+  }
+
+  /** Swaps the library and the read side to the current settings. */
+  private async reconfigure(): Promise<void> {
+    const s = this.settings.get();
+    const active = await this.resolveModel(s);
+    if (s.model && !active) throw new DeskError('MODEL_NOT_INSTALLED', this.modelProblem ?? `The model "${s.model}" is not installed.`);
+    await this.closeReadSide();
+    this.active = active;
+    const o = this.libraryOptions();
+    await this.library.reconfigure({ model: o.model, k: o.k, provider: o.provider, ...o.settings });
+    await this.openReadSide();
+  }
+
+  // ---- DeskApi ------------------------------------------------------------------------------
+
+  async 'app.info'(): Promise<ResponseOf<'app.info'>> {
+    await this.ready;
+    const engine = this.read.engine;
+    return {
+      shell: this.options.shell,
+      version: this.options.version ?? '0.0.0',
+      model: this.active && engine ? { name: this.active.name, arch: this.active.config.arch, layers: this.active.config.layers, k: this.active.k } : null,
+      provider: engine ? { name: engine.provider.name, reason: engine.provider.reason } : null,
+      libraryDir: this.options.appDataDir,
+    };
+  }
+
+  async 'folders.list'(): Promise<ResponseOf<'folders.list'>> {
+    await this.ready;
+    return { folders: this.library.listFolders() };
+  }
+
+  async 'folders.add'({ path }: RequestOf<'folders.add'>): Promise<ResponseOf<'folders.add'>> {
+    await this.ready;
+    await this.library.addFolder(path).catch((err: NodeJS.ErrnoException) => {
+      if (err instanceof DeskError) throw err;
+      throw new DeskError('NOT_FOUND', `Cannot add ${path}: ${err.code === 'ENOENT' ? 'no such folder' : err.message}`);
+    });
+    return { folders: this.library.listFolders() };
+  }
+
+  async 'folders.remove'({ path }: RequestOf<'folders.remove'>): Promise<ResponseOf<'folders.remove'>> {
+    await this.ready;
+    await this.library.removeFolder(path);
+    return { folders: this.library.listFolders() };
+  }
+
+  async 'folders.pick'(): Promise<ResponseOf<'folders.pick'>> {
+    return { path: (await this.options.platform?.pickFolder?.()) ?? null };
+  }
+
+  async 'indexing.status'(): Promise<ResponseOf<'indexing.status'>> {
+    await this.ready;
+    return this.library.progress();
+  }
+
+  async 'indexing.pause'(): Promise<ResponseOf<'indexing.pause'>> {
+    await this.ready;
+    this.library.pause();
+    return this.library.progress();
+  }
+
+  async 'indexing.resume'(): Promise<ResponseOf<'indexing.resume'>> {
+    await this.ready;
+    this.library.resume();
+    return this.library.progress();
+  }
+
+  async 'indexing.documents'({ folder, status }: RequestOf<'indexing.documents'>): Promise<ResponseOf<'indexing.documents'>> {
+    await this.ready;
+    const documents = this.library
+      .documents(folder)
+      .filter((d) => status === undefined || d.status === status)
+      .sort((a, b) => a.path.localeCompare(b.path))
+      .map((d) => ({
+        path: d.path,
+        folder: d.folder,
+        status: d.status,
+        ...(d.code ? { code: d.code } : {}),
+        ...(d.reason ? { reason: d.reason } : {}),
+        passages: d.passageIds.length,
+        ...(d.warnings?.length ? { warnings: d.warnings } : {}),
+      }));
+    return { documents };
+  }
+
+  async ask({ question, mode, topPassages, maxAnswers }: RequestOf<'ask'>): Promise<ResponseOf<'ask'>> {
+    await this.ready;
+    const reader = this.read.reader;
+    if (!reader) throw new DeskError('STORE_INCOMPATIBLE', this.modelProblem ?? 'The library cache is not open.');
+    const result = await reader.ask(question, { mode, topPassages, maxAnswers });
+    if (this.modelProblem) result.notes.unshift(this.modelProblem);
+    return result;
+  }
+
+  async 'documents.open'({ path, reveal }: RequestOf<'documents.open'>): Promise<ResponseOf<'documents.open'>> {
+    await this.ready;
+    // Only documents of the library: a shell must never become a way to open arbitrary files.
+    if (!this.library.documents().some((d) => d.path === path)) throw new DeskError('NOT_FOUND', `${path} is not a document of this library.`);
+    const open = this.options.platform?.openPath;
+    if (!open) return { path, how: 'reported' };
+    await open(path, reveal === true);
+    return { path, how: reveal ? 'revealed' : 'opened' };
+  }
+
+  async 'settings.get'(): Promise<ResponseOf<'settings.get'>> {
+    return this.settings.get();
+  }
+
+  async 'settings.update'(update: RequestOf<'settings.update'>): Promise<ResponseOf<'settings.update'>> {
+    return this.applySettings(update);
+  }
+
+  async 'models.list'(): Promise<ResponseOf<'models.list'>> {
+    const activeName = this.settings.get().model;
+    const installed = await this.models.list();
+    return {
+      models: installed.map((m) => ({ ...m, active: m.name === activeName })),
+      catalogue: await this.models.catalogue(installed),
+      modelsDir: this.models.dir,
+    };
+  }
+
+  async 'models.pull'({ repo }: RequestOf<'models.pull'>): Promise<ResponseOf<'models.pull'>> {
+    if (this.pulls.has(repo)) throw new DeskError('BAD_REQUEST', `${repo} is already being pulled.`);
+    const abort = new AbortController();
+    this.pulls.set(repo, abort);
+    try {
+      const model = await this.models.pull(repo, {
+        signal: abort.signal,
+        onProgress: (p) => this.bus.emit('modelPullProgress', { repo, ...p }),
+      });
+      return this.installed(model.name);
+    } finally {
+      this.pulls.delete(repo);
+    }
+  }
+
+  async 'models.cancelPull'({ repo }: RequestOf<'models.cancelPull'>): Promise<ResponseOf<'models.cancelPull'>> {
+    const pull = this.pulls.get(repo);
+    pull?.abort();
+    return { cancelled: pull !== undefined };
+  }
+
+  async 'models.import'({ path }: RequestOf<'models.import'>): Promise<ResponseOf<'models.import'>> {
+    const model = await this.models.importFolder(path);
+    return this.installed(model.name);
+  }
+
+  async 'models.remove'({ name }: RequestOf<'models.remove'>): Promise<ResponseOf<'models.remove'>> {
+    if (this.settings.get().model === name) await this.applySettings({ model: null });
+    await this.models.remove(name);
+    return { models: (await this['models.list']()).models };
+  }
+
+  async 'models.use'({ name }: RequestOf<'models.use'>): Promise<ResponseOf<'models.use'>> {
+    if (!(await this.models.dirOf(name))) throw new DeskError('MODEL_NOT_INSTALLED', `The model "${name}" is not installed.`);
+    return this.applySettings({ model: name });
+  }
+
+  async doctor(): Promise<ResponseOf<'doctor'>> {
+    await this.ready;
+    const stats = this.read.store?.stats() ?? null;
+    // The cache is reported from this process's open store: opening the environment twice in one process is not safe.
+    const report = await doctorReport({ modelsDir: this.models.dir });
+    return {
+      ...report,
+      shell: this.options.shell,
+      settings: this.settings.get(),
+      model: this.active ? { name: this.active.name, dir: this.active.dir, k: this.active.k, layers: this.active.config.layers } : null,
+      modelProblem: this.modelProblem,
+      provider: this.read.engine?.provider ?? null,
+      cache: stats ? { dir: this.dbDir, stats, identity: this.read.store?.identity } : null,
+      folders: this.library.listFolders(),
+    };
+  }
+
+  /** A freshly installed model as the contract describes it; the first model installed becomes active. */
+  private async installed(name: string): Promise<ResponseOf<'models.pull'>> {
+    if (!this.settings.get().model) await this.applySettings({ model: name });
+    const info = (await this['models.list']()).models.find((m) => m.name === name);
+    if (!info) throw new DeskError('INTERNAL', `The model "${name}" was installed but is not listed.`);
+    return info;
+  }
+
+  /** Resolves when the library has nothing left to index (tests, CLI). */
+  async whenIdle(): Promise<void> {
+    await this.ready;
+    await this.library.whenIdle();
+  }
+
+  /** Stops pulls, closes the read side and the indexer. */
+  async close(): Promise<void> {
+    this.isClosing = true;
+    for (const pull of this.pulls.values()) pull.abort();
+    await this.ready;
+    await this.closeReadSide();
+    await this.library.close();
+  }
+}
+
+export type { MethodName };

@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DeskService, type DeskServiceOptions } from '../core/service';
+import { startWebServer, type WebServer } from './server';
+
+/** Repository root (this file lives in src-main/web). */
+export const repoRoot = resolve(import.meta.dirname, '../..');
+/** Where `npm run build:web` puts the UI. */
+export const defaultStaticDir = join(repoRoot, 'out', 'web');
+
+/** Options for the web shell: the service's, plus where the UI is and which port. */
+export interface WebAppOptions extends Omit<DeskServiceOptions, 'shell'> {
+  staticDir?: string;
+  port?: number;
+}
+
+/** The service and the server in front of it; `close` stops both. */
+export interface WebApp {
+  service: DeskService;
+  server: WebServer;
+  close(): Promise<void>;
+}
+
+/** Opens the service on an app data folder and serves it on 127.0.0.1 (used by serve.ts and the e2e suite). */
+export async function startWebApp(options: WebAppOptions): Promise<WebApp> {
+  const { staticDir = defaultStaticDir, port, ...serviceOptions } = options;
+  const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  const service = await DeskService.open({ version, ...serviceOptions, shell: 'web' });
+  try {
+    const server = await startWebServer({ backend: service, staticDir, port });
+    return {
+      service,
+      server,
+      close: async () => {
+        await server.close();
+        await service.close();
+      },
+    };
+  } catch (err) {
+    await service.close();
+    throw err;
+  }
+}

@@ -1,0 +1,90 @@
+import type { DeskApi } from '$contract';
+import type { Toasts } from './toasts.svelte';
+import type { DocumentInfo, FolderProgress, IndexStatus } from './types';
+
+/** Watched folders, indexing progress, and the documents that failed or were skipped. */
+export class LibraryState {
+  folders = $state<string[]>([]);
+  progress = $state<FolderProgress[]>([]);
+  isPaused = $state(false);
+  problems = $state<DocumentInfo[]>([]);
+  isLoaded = $state(false);
+
+  isEmpty = $derived(this.isLoaded && this.folders.length === 0);
+  isIndexing = $derived(this.progress.some((f) => f.queued > 0 || f.currentFile !== undefined));
+  totals = $derived(
+    this.progress.reduce(
+      (t, f) => ({ total: t.total + f.total, done: t.done + f.done + f.failed + f.skipped, queued: t.queued + f.queued }),
+      { total: 0, done: 0, queued: 0 },
+    ),
+  );
+  private problemsTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly api: DeskApi,
+    private readonly toasts: Toasts,
+  ) {}
+
+  async load(): Promise<void> {
+    const [{ folders }, status] = await Promise.all([this.api['folders.list']({}), this.api['indexing.status']({})]);
+    this.folders = folders;
+    this.applyStatus(status);
+    await this.loadProblems();
+    this.isLoaded = true;
+  }
+
+  async add(path: string): Promise<boolean> {
+    try {
+      this.folders = (await this.api['folders.add']({ path: path.trim() })).folders;
+      this.toasts.show(`Watching ${path.trim()}. Indexing starts now.`);
+      return true;
+    } catch (err) {
+      this.toasts.error(err);
+      return false;
+    }
+  }
+
+  async remove(path: string): Promise<void> {
+    try {
+      this.folders = (await this.api['folders.remove']({ path })).folders;
+      await this.loadProblems();
+    } catch (err) {
+      this.toasts.error(err);
+    }
+  }
+
+  /** Desktop: the native folder dialog; resolves to the added folder, or null. */
+  async pickAndAdd(): Promise<string | null> {
+    const { path } = await this.api['folders.pick']({});
+    if (path && (await this.add(path))) return path;
+    return null;
+  }
+
+  async togglePause(): Promise<void> {
+    const status = this.isPaused ? await this.api['indexing.resume']({}) : await this.api['indexing.pause']({});
+    this.applyStatus(status);
+  }
+
+  onProgress(status: IndexStatus): void {
+    this.applyStatus(status);
+  }
+
+  /** Failed/skipped lists change with these events; coalesce bursts into one reload. */
+  onDocumentsChanged(): void {
+    clearTimeout(this.problemsTimer);
+    this.problemsTimer = setTimeout(() => void this.loadProblems(), 150);
+  }
+
+  private applyStatus(status: IndexStatus): void {
+    this.progress = status.folders;
+    this.isPaused = status.paused;
+  }
+
+  private async loadProblems(): Promise<void> {
+    const [failed, skipped] = await Promise.all([
+      this.api['indexing.documents']({ status: 'failed' }),
+      this.api['indexing.documents']({ status: 'skipped' }),
+    ]);
+    this.problems = [...failed.documents, ...skipped.documents];
+  }
+}
