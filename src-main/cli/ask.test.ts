@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { openTestKit, testDocuments, testWindows, type TestKit } from '../core/answer/test-library';
+import { isDeskError } from '../core/errors';
+import { LibraryStore } from '../core/store/store';
+import { tinyBertDir } from '../core/testing/paths';
+import { run } from './ask';
+
+let kit: TestKit;
+let root: string;
+let db: string;
+
+beforeAll(async () => {
+  kit = await openTestKit();
+  root = mkdtempSync(join(tmpdir(), 'ask-cli-'));
+  db = join(root, 'db');
+  const { engine } = kit;
+  const store = LibraryStore.open(db, {
+    modelFingerprint: engine.fingerprint, k: engine.k, passageOffset: 0, precision: 'int8', ...testWindows,
+  });
+  await kit.write(store, testDocuments);
+  await store.close();
+});
+afterAll(async () => {
+  await kit?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function ask(args: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+  try {
+    return { code: await run(args), out: lines.join('\n') };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+it('answers from the library with the split it was indexed with', async () => {
+  const { code, out } = await ask(['Who discovered polonium?', '--db', db, '--model', tinyBertDir, '--cache-dir', join(root, 'graphs'), '--answers', '2']);
+  expect(code).toBe(0);
+  expect(out).toMatch(/^1\. .+\(score 0\.\d{3}, \/lib\/\w+\.txt \[\d+–\d+\]\)$/m);
+  expect(out).toMatch(/«.+»/);
+  expect(out).toMatch(/^deformer: [\d.]+ ms \(retrieval/m);
+
+  const json = JSON.parse((await ask(['Who discovered polonium?', '--db', db, '--model', tinyBertDir, '--cache-dir', join(root, 'graphs'), '--mode', 'full', '--json'])).out);
+  expect(json.mode).toBe('full');
+  expect(json.answers.length).toBeGreaterThan(0);
+});
+
+it('searches passages without a model and marks the matched words', async () => {
+  const { code, out } = await ask(['Which river flows through Vienna?', '--db', db, '--top', '2']);
+  expect(code).toBe(0);
+  expect(out).toMatch(/^note: No QA model installed/m);
+  expect(out).toMatch(/\[Vienna\]/);
+  expect(out).toMatch(/^search: /m);
+});
+
+it('fails with a clear error for a folder without a library, and prints usage without --db', async () => {
+  const err = await run(['Why?', '--db', join(root, 'nothing')]).catch((e: unknown) => e);
+  expect(isDeskError(err, 'NOT_FOUND')).toBe(true);
+  const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
+  expect(await run(['Why?'])).toBe(2);
+  spy.mockRestore();
+});

@@ -1,0 +1,226 @@
+import type { EncodedQuestion, LowerStates, QaEngine, Segment, SpanLogits, Tokenizer } from '../model/types';
+import { isDeskError } from '../errors';
+import type { LibraryStoreApi, PassageRecord } from '../store/types';
+import { checkQuestion, isTruncated, maxQuestionTokens, truncationNote } from './question';
+import { decodeSpans } from './spans';
+import { matchRanges } from './terms';
+import type { Answer, AnswerMode, AskResult, PassageHit } from './types';
+
+/**
+ * Answering over the whole library (DESIGN §2): BM25 retrieval of the top N passages, the
+ * question's lower pass ONCE, the N passages' cached lower states from LMDB, ONE batched upper
+ * pass, then exact spans across all passages (spans.ts). Without a model, or without cached
+ * states, the same call is a passage search.
+ */
+
+/** What a Reader reads with. */
+export interface ReaderOptions {
+  store: LibraryStoreApi;
+  /** null when no QA model is installed: `ask` then searches passages only. */
+  engine: QaEngine | null;
+  /** The model's tokenizer: when given, `full` mode tokenizes the question without its lower pass. */
+  tokenizer?: Tokenizer;
+  /** Documents still waiting to be indexed (the indexer's queue), for the "indexing" note. */
+  pendingDocuments?: () => number;
+}
+
+/** Per-question knobs. */
+export interface AskOptions {
+  mode?: AnswerMode;
+  /** N: passages retrieved and read. */
+  topPassages?: number;
+  maxAnswers?: number;
+}
+
+/** The passages that were read and their span logits, in the same order. */
+interface Read {
+  passages: PassageRecord[];
+  logits: SpanLogits[];
+}
+
+export const notes = {
+  noModel: 'No QA model installed: showing matching passages. Install a model for exact answers.',
+  noStates: 'No cached passage states for this model yet: showing matching passages. Index the library with the model for exact answers.',
+  staleStates: 'The cached passage states were made with another model or split (k): showing matching passages. Re-index the library for exact answers.',
+  emptyLibrary: 'Your library is empty: add a folder',
+  noMatch: 'No passage shares a word with the question: try other words.',
+  indexing: (n: number) => `Indexing in progress: ${n} document${n === 1 ? '' : 's'} still queued`,
+  skipped: (n: number) => `${n} retrieved passage${n === 1 ? ' has' : 's have'} no usable cached states and ${n === 1 ? 'was' : 'were'} skipped: re-index to include ${n === 1 ? 'it' : 'them'}.`,
+};
+
+/** Answers questions over one library with one engine. */
+export class Reader {
+  constructor(private readonly options: ReaderOptions) {}
+
+  /** Retrieves, reads and decodes; see AskResult. Throws QUESTION_EMPTY / QUESTION_TOO_LONG. */
+  async ask(question: string, options: AskOptions = {}): Promise<AskResult> {
+    const mode = options.mode ?? 'deformer';
+    const topPassages = options.topPassages ?? 10;
+    const maxAnswers = options.maxAnswers ?? 5;
+    const t0 = performance.now();
+    const text = checkQuestion(question);
+    const { store, engine } = this.options;
+    const timings = { totalMs: 0, retrievalMs: 0, questionMs: 0, cacheReadMs: 0, upperMs: 0 };
+    const result: AskResult = { question: text, mode: 'search', answers: [], passages: [], notes: [], timings };
+    const finish = () => ((timings.totalMs = performance.now() - t0), result);
+
+    const pending = this.options.pendingDocuments?.() ?? 0;
+    if (pending > 0) result.notes.push(notes.indexing(pending));
+    const stats = store.stats();
+    if (stats.passages === 0) {
+      if (pending === 0) result.notes.push(notes.emptyLibrary);
+      return finish();
+    }
+
+    const t = performance.now();
+    const hits = store
+      .search(text, topPassages)
+      .map((hit) => ({ hit, record: store.getPassage(hit.passageId) }))
+      .filter((r): r is { hit: typeof r.hit; record: PassageRecord } => r.record !== undefined);
+    result.passages = hits.map(({ hit, record }) => passageHit(record, hit.score, text));
+    const records = hits.map((h) => h.record);
+    timings.retrievalMs = performance.now() - t;
+
+    const searchOnly = whySearchOnly(store, engine, mode, stats.stateBytes);
+    if (searchOnly || !engine) {
+      result.notes.push(searchOnly ?? notes.noModel);
+      return finish();
+    }
+    result.mode = mode;
+    if (records.length === 0) {
+      result.notes.push(notes.noMatch);
+      return finish();
+    }
+
+    const read = mode === 'deformer' ? await this.readCached(engine, text, records, result) : await this.readFull(engine, text, records, result);
+    if (read) result.answers = answersFrom(read.passages, read.logits, maxAnswers);
+    return finish();
+  }
+
+  /** Deformer mode: the question's lower pass once, cached passage states, one batched upper pass. */
+  private async readCached(engine: QaEngine, text: string, passages: PassageRecord[], result: AskResult): Promise<Read | null> {
+    const { store } = this.options;
+    const { timings } = result;
+    let t = performance.now();
+    const question = await engine.encodeQuestion(text);
+    timings.questionMs = performance.now() - t;
+    this.noteTruncation(question.segment, text, result);
+
+    t = performance.now();
+    const states = passages.map((p) => readStates(store, p, engine.config.hidden));
+    timings.cacheReadMs = performance.now() - t;
+    const kept = passages.filter((_, i) => states[i] !== null);
+    if (kept.length < passages.length) result.notes.push(notes.skipped(passages.length - kept.length));
+    if (kept.length === 0) return null;
+
+    t = performance.now();
+    const logits = await engine.upperPass(question.lowerStates, states.filter((s): s is LowerStates => s !== null));
+    timings.upperMs = performance.now() - t;
+    return { passages: kept, logits };
+  }
+
+  /** Full mode: the ordinary model over [CLS] q [SEP] p [SEP] from the stored token ids; no states read. */
+  private async readFull(engine: QaEngine, text: string, passages: PassageRecord[], result: AskResult): Promise<Read> {
+    const { tokenizer } = this.options;
+    const { timings } = result;
+    let t = performance.now();
+    // The full pass needs only the question's tokens: skip its lower pass when we can tokenize.
+    const segment = tokenizer
+      ? tokenizer.questionSegment(text, maxQuestionTokens)
+      : (await engine.encodeQuestion(text)).segment;
+    timings.questionMs = performance.now() - t;
+    this.noteTruncation(segment, text, result);
+
+    t = performance.now();
+    const logits = await engine.fullPass(
+      segment,
+      passages.map((p) => ({ ids: Int32Array.from(p.ids), offsets: p.offsets })),
+    );
+    timings.upperMs = performance.now() - t;
+    return { passages, logits };
+  }
+
+  private noteTruncation(segment: Segment, text: string, result: AskResult): void {
+    if (isTruncated(segment, text)) result.notes.push(truncationNote(segment, text));
+  }
+
+  /**
+   * Span logits of one question over given passages, exactly as `ask` computes them in deformer
+   * mode (question lower pass once, cached states, one upper pass). For tests and debugging.
+   */
+  async passageLogits(question: EncodedQuestion, passageIds: string[]): Promise<SpanLogits[]> {
+    const { store, engine } = this.options;
+    if (!engine) throw new Error('passageLogits needs an engine');
+    const states = passageIds.map((id) => store.readStates(id));
+    return engine.upperPass(question.lowerStates, states);
+  }
+}
+
+/** Why this ask can only search passages, or undefined when it can read them. */
+function whySearchOnly(
+  store: LibraryStoreApi,
+  engine: QaEngine | null,
+  mode: AnswerMode,
+  stateBytes: number,
+): string | undefined {
+  if (!engine) return notes.noModel;
+  if (mode === 'full') return undefined; // the full pass needs only the stored token ids
+  if (stateBytes === 0) return notes.noStates;
+  const id = store.identity;
+  if (id.modelFingerprint !== engine.fingerprint || id.k !== engine.k || id.passageOffset !== engine.passageOffset) {
+    return notes.staleStates;
+  }
+  return undefined;
+}
+
+/**
+ * One passage's states, checked against the passage and the model; null when they are missing
+ * (indexed without a model), corrupt or of another shape: the caller skips the passage.
+ */
+function readStates(store: LibraryStoreApi, record: PassageRecord, hidden: number): LowerStates | null {
+  try {
+    const states = store.readStates(record.id); // [tokens, hidden]
+    const fits = states.hidden === hidden && states.tokens === record.ids.length && states.data.length === states.tokens * hidden;
+    return fits ? states : null;
+  } catch (err) {
+    if (isDeskError(err)) return null; // NOT_FOUND, STORE_CORRUPT: expected, skipped with a note
+    throw err;
+  }
+}
+
+/** Decodes spans across passages and locates each in its document and passage text. */
+export function answersFrom(records: PassageRecord[], logits: SpanLogits[], maxAnswers: number): Answer[] {
+  const spans = decodeSpans(
+    records.map((r, i) => ({ logits: logits[i], offsets: r.offsets, docKey: r.docPath })),
+    { maxAnswers },
+  );
+  return spans.map((s) => {
+    const r = records[s.passage];
+    const highlightStart = s.charStart - r.charStart;
+    const highlightEnd = s.charEnd - r.charStart;
+    return {
+      text: r.text.slice(highlightStart, highlightEnd),
+      score: s.score,
+      docPath: r.docPath,
+      ...(r.page !== undefined ? { page: r.page } : {}),
+      passageId: r.id,
+      charStart: s.charStart,
+      charEnd: s.charEnd,
+      context: r.text,
+      contextStart: r.charStart,
+      highlightStart,
+      highlightEnd,
+    };
+  });
+}
+
+function passageHit(record: PassageRecord, score: number, question: string): PassageHit {
+  return {
+    passageId: record.id,
+    docPath: record.docPath,
+    ...(record.page !== undefined ? { page: record.page } : {}),
+    text: record.text,
+    score,
+    matches: matchRanges(record.text, question),
+  };
+}
