@@ -3,7 +3,7 @@ import { isDeskError } from '../errors';
 import type { LibraryStore } from '../store/store';
 import { windowsOf } from './document-write';
 import { maxQuestionChars } from './question';
-import { answersFrom, notes, Reader } from './reader';
+import { answersFrom, notes, Reader, snapToWords } from './reader';
 import { openTestKit, testDocuments, testWindows, type TestKit } from './test-library';
 import type { AskResult } from './types';
 
@@ -22,6 +22,9 @@ function expectLocated(result: AskResult): void {
   for (const a of result.answers) {
     const doc = testDocuments[a.docPath];
     expect(a.text.length).toBeGreaterThan(0);
+    // Whole words: never starts or ends inside a word.
+    expect(/[\p{L}\p{N}]/u.test(doc[a.charStart - 1] ?? ' ') && /[\p{L}\p{N}]/u.test(doc[a.charStart])).toBe(false);
+    expect(/[\p{L}\p{N}]/u.test(doc[a.charEnd - 1]) && /[\p{L}\p{N}]/u.test(doc[a.charEnd] ?? ' ')).toBe(false);
     expect(doc.slice(a.charStart, a.charEnd)).toBe(a.text);
     expect(a.context.slice(a.highlightStart, a.highlightEnd)).toBe(a.text);
     expect(a.contextStart + a.highlightStart).toBe(a.charStart);
@@ -38,6 +41,16 @@ async function expectDeskError(promise: Promise<unknown>, code: string): Promise
   );
   expect(isDeskError(err) && err.code).toBe(code);
 }
+
+describe('snapToWords', () => {
+  it('widens a span that starts or ends inside a word to whole words, and leaves whole words alone', () => {
+    const text = 'a light muscatel flavour, café au lait';
+    expect(snapToWords(text, 10, 20)).toEqual([8, 24]); // "scatel fla" → "muscatel flavour"
+    expect(snapToWords(text, 8, 16)).toEqual([8, 16]);
+    expect(snapToWords(text, 26, 29)).toEqual([26, 30]); // "caf" → "café"
+    expect(snapToWords(text, 0, text.length)).toEqual([0, text.length]);
+  });
+});
 
 describe('Reader.ask (deformer)', () => {
   it('answers from the retrieved passages with exact, non-overlapping spans', async () => {

@@ -194,24 +194,38 @@ export function answersFrom(records: PassageRecord[], logits: SpanLogits[], maxA
     records.map((r, i) => ({ logits: logits[i], offsets: r.offsets, docKey: r.docPath })),
     { maxAnswers },
   );
-  return spans.map((s) => {
+  const answers = spans.map((s) => {
     const r = records[s.passage];
-    const highlightStart = s.charStart - r.charStart;
-    const highlightEnd = s.charEnd - r.charStart;
+    // Word pieces can start or end inside a word ("mu|scatel"); answers are whole words, as in
+    // Hugging Face's QA pipeline (align_to_words).
+    const [highlightStart, highlightEnd] = snapToWords(r.text, s.charStart - r.charStart, s.charEnd - r.charStart);
     return {
       text: r.text.slice(highlightStart, highlightEnd),
       score: s.score,
       docPath: r.docPath,
       ...(r.page !== undefined ? { page: r.page } : {}),
       passageId: r.id,
-      charStart: s.charStart,
-      charEnd: s.charEnd,
+      charStart: r.charStart + highlightStart,
+      charEnd: r.charStart + highlightEnd,
       context: r.text,
       contextStart: r.charStart,
       highlightStart,
       highlightEnd,
     };
   });
+  // Snapping can make two spans of one document meet; keep the better (spans come best first).
+  return answers.filter(
+    (a, i) => !answers.slice(0, i).some((b) => b.docPath === a.docPath && b.charStart < a.charEnd && a.charStart < b.charEnd),
+  );
+}
+
+const wordChar = /[\p{L}\p{N}\p{M}]/u;
+
+/** Widens [start, end) of `text` so it neither starts nor ends inside a word. */
+export function snapToWords(text: string, start: number, end: number): [number, number] {
+  while (start > 0 && wordChar.test(text[start - 1]) && wordChar.test(text[start])) start--;
+  while (end < text.length && wordChar.test(text[end]) && wordChar.test(text[end - 1])) end++;
+  return [start, end];
 }
 
 function passageHit(record: PassageRecord, score: number, question: string): PassageHit {
