@@ -3,10 +3,8 @@
  * Answers one question over the library at <dir> and prints the answers with their documents and
  * highlighted contexts; without --model it prints the matching passages instead.
  */
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { open } from 'lmdb';
 import { Reader } from '../core/answer/reader';
 import type { AnswerMode, AskResult } from '../core/answer/types';
 import { DeskError } from '../core/errors';
@@ -76,18 +74,11 @@ export async function run(args: string[]): Promise<number> {
   }
 }
 
-/** The identity the library at `dbDir` was indexed with (read from its meta database). */
+/** The identity the library at `dbDir` was indexed with. */
 function storedIdentity(dbDir: string): CacheIdentity {
-  const path = join(dbDir, 'library.mdb');
-  if (!existsSync(path)) throw new DeskError('NOT_FOUND', `No library at ${dbDir}: index a folder into it first (npm run cli -- index <folder> --db ${dbDir}).`);
-  const env = open({ path, maxDbs: 12, readOnly: true });
-  try {
-    const identity = env.openDB<CacheIdentity, string>({ name: 'meta' }).get('identity');
-    if (!identity) throw new DeskError('STORE_CORRUPT', `The library at ${dbDir} has no cache identity: re-index it.`);
-    return identity;
-  } finally {
-    void env.close();
-  }
+  const identity = LibraryStore.storedIdentity(dbDir);
+  if (!identity) throw new DeskError('NOT_FOUND', `No library at ${dbDir}: index a folder into it first (npm run cli -- index <folder> --db ${dbDir}).`);
+  return identity;
 }
 
 /** Answers (or passages) as plain text, the answer marked «like this» inside its context. */

@@ -95,6 +95,19 @@ export class LibraryStore implements LibraryStoreApi {
     return store;
   }
 
+  /** The identity the library in `dir` was indexed with, or undefined when there is no library there. */
+  static storedIdentity(dir: string): CacheIdentity | undefined {
+    const file = join(dir, 'library.mdb');
+    if (!existsSync(file)) return undefined;
+    checkLmdbFile(file);
+    const env = open({ path: file, maxDbs: 12, readOnly: true });
+    try {
+      return env.openDB<CacheIdentity, string>({ name: 'meta' }).get('identity');
+    } finally {
+      void env.close();
+    }
+  }
+
   /** A fresh store takes the identity; a different one is an error or a reset; a stale term index is rebuilt. */
   private checkIdentity(dir: string, onMismatch: 'error' | 'reset'): void {
     const stored = this.meta.get('identity') as CacheIdentity | undefined;
