@@ -1,0 +1,157 @@
+/**
+ * Engine section of `npm run bench`: per-question latency of the full model vs DeFormer with
+ * cached passage states, on full-size random BERT-base / DistilBERT checkpoints, beside the
+ * theoretical ratio of DESIGN §1. Full and DeFormer runs alternate, so both see the same
+ * machine load (other processes on a shared CPU move absolute times, not the ratio).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeRandomCheckpoint, randomCheckpointPresets } from '../../models/random-checkpoint';
+import { loadCheckpoint } from '../core/model/checkpoint';
+import { Engine } from '../core/model/engine';
+import type { Checkpoint, LowerStates, Segment } from '../core/model/types';
+
+/** One measured configuration. */
+export interface EngineBenchRow {
+  model: string;
+  layers: number;
+  hidden: number;
+  k: number;
+  /** Passages per question (joined in one upper-pass batch). */
+  batch: number;
+  questionTokens: number;
+  passageTokens: number;
+  /** Median ms of the full model over [CLS] q [SEP] p [SEP] for all `batch` passages. */
+  fullMs: number;
+  /** Median ms of question lower pass + upper pass over `batch` cached passages. */
+  deformerMs: number;
+  speedup: number;
+  theoreticalSpeedup: number;
+  /** Peak resident memory of the process so far (includes the checkpoint loaded in JS). */
+  peakRssMb: number;
+}
+
+const QUESTION_TOKENS = 27;
+const PASSAGE_TOKENS = 320;
+const CLS = 101;
+const SEP = 102;
+
+/** FLOPs of one layer over t tokens of width H (DESIGN §1). */
+const layerFlops = (t: number, H: number) => 24 * t * H * H + 4 * t * t * H;
+
+/** n·N·f(c+m) / (k·f(c) + (n−k)·N·f(c+m)): the question's lower pass is paid once per batch of N. */
+export function theoreticalSpeedup(n: number, k: number, H: number, c: number, m: number, batch = 1): number {
+  const joint = layerFlops(c + m, H);
+  return (n * batch * joint) / (k * layerFlops(c, H) + (n - k) * batch * joint);
+}
+
+/** A segment of `length` deterministic word-piece ids ending in `end`, starting with `start` if given. */
+function segment(length: number, seed: number, start: number | null): Segment {
+  const ids = new Int32Array(length);
+  for (let t = 0; t < length; t++) ids[t] = 1000 + ((seed * 7919 + t * 104729) % 29000);
+  if (start !== null) ids[0] = start;
+  ids[length - 1] = SEP;
+  return { ids, offsets: Array.from({ length }, () => [-1, -1] as [number, number]) };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** Wall and CPU (all threads) milliseconds of one call. */
+async function measure(run: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+  const cpu = process.cpuUsage();
+  const t = performance.now();
+  await run();
+  const wall = performance.now() - t;
+  const used = process.cpuUsage(cpu);
+  return { wall, cpu: (used.user + used.system) / 1000 };
+}
+
+/**
+ * Alternates the two workloads: `warmup` untimed rounds, then `runs` timed ones; medians.
+ * CPU time is reported beside wall time: on a shared machine it moves far less with load.
+ */
+async function alternate(full: () => Promise<unknown>, deformer: () => Promise<unknown>, runs: number, warmup = 2) {
+  for (let i = 0; i < warmup; i++) {
+    await full();
+    await deformer();
+  }
+  const fullRuns: Array<{ wall: number; cpu: number }> = [];
+  const deformerRuns: Array<{ wall: number; cpu: number }> = [];
+  for (let i = 0; i < runs; i++) {
+    fullRuns.push(await measure(full));
+    deformerRuns.push(await measure(deformer));
+  }
+  return {
+    fullMs: median(fullRuns.map((r) => r.wall)),
+    deformerMs: median(deformerRuns.map((r) => r.wall)),
+    fullCpuMs: median(fullRuns.map((r) => r.cpu)),
+    deformerCpuMs: median(deformerRuns.map((r) => r.cpu)),
+  };
+}
+
+async function ensureCheckpoint(preset: keyof typeof randomCheckpointPresets, workDir: string, log: (l: string) => void): Promise<Checkpoint> {
+  const dir = join(workDir, 'checkpoints', preset);
+  if (!existsSync(join(dir, 'model.safetensors')) || !existsSync(join(dir, 'config.json'))) {
+    log(`making random ${preset} checkpoint in ${dir}`);
+    await makeRandomCheckpoint({ ...randomCheckpointPresets[preset], seed: 1, out: dir });
+  }
+  return loadCheckpoint(dir);
+}
+
+const round = (x: number, digits: number) => Number(x.toFixed(digits));
+
+/** Runs the engine benchmark; `quick` is BERT-base, k = 9, batch 1, 5 runs. */
+export async function runEngineBench(opts: { quick: boolean; workDir: string; log: (line: string) => void }): Promise<EngineBenchRow[]> {
+  const { quick, workDir, log } = opts;
+  const cacheDir = join(workDir, 'engine-cache');
+  const rows: EngineBenchRow[] = [];
+  const presets = quick ? (['bert-base'] as const) : (['bert-base', 'distilbert-base'] as const);
+  const question = segment(QUESTION_TOKENS, 1, CLS);
+  const passages = Array.from({ length: 10 }, (_, i) => segment(PASSAGE_TOKENS, 100 + i, null));
+
+  for (const preset of presets) {
+    const checkpoint = await ensureCheckpoint(preset, workDir, log);
+    const { layers: n, hidden: H } = checkpoint.config;
+    const plan: Array<{ k: number; batch: number; runs: number }> = quick
+      ? [{ k: 9, batch: 1, runs: 5 }]
+      : [
+          ...Array.from({ length: n + 1 }, (_, k) => ({ k, batch: 1, runs: 20 })),
+          // DistilBERT: n = 6 gives k = 3 and 4.
+          { k: Math.floor(n / 2), batch: 10, runs: 5 },
+          { k: Math.floor((3 * n) / 4), batch: 10, runs: 5 },
+        ];
+    for (const { k, batch, runs } of plan) {
+      const engine = await Engine.fromCheckpoint(checkpoint, { k, cacheDir });
+      if (rows.length === 0) log(`provider ${engine.provider.name} (${engine.provider.reason})`);
+      const batchPassages = passages.slice(0, batch);
+      const cached: LowerStates[] = await engine.lowerPassages(batchPassages);
+      const timing = await alternate(
+        () => engine.fullPass(question, batchPassages),
+        async () => engine.upperPass(await engine.lowerQuestion(question), cached),
+        runs,
+      );
+      await engine.close();
+      const row: EngineBenchRow = {
+        model: preset,
+        layers: n,
+        hidden: H,
+        k,
+        batch,
+        questionTokens: QUESTION_TOKENS,
+        passageTokens: PASSAGE_TOKENS,
+        fullMs: round(timing.fullMs, 1),
+        deformerMs: round(timing.deformerMs, 1),
+        speedup: round(timing.fullMs / timing.deformerMs, 2),
+        theoreticalSpeedup: round(theoreticalSpeedup(n, k, H, QUESTION_TOKENS, PASSAGE_TOKENS, batch), 2),
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      };
+      rows.push(row);
+      log(
+        `${preset} k=${k} batch=${batch}: full ${row.fullMs} ms, deformer ${row.deformerMs} ms, ` +
+          `speedup ${row.speedup}x (theory ${row.theoreticalSpeedup}x; CPU time ${round(timing.fullCpuMs, 0)} / ` +
+          `${round(timing.deformerCpuMs, 0)} ms = ${round(timing.fullCpuMs / timing.deformerCpuMs, 2)}x), peak RSS ${row.peakRssMb} MB`,
+      );
+    }
+  }
+  return rows;
+}

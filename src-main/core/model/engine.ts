@@ -1,0 +1,242 @@
+/**
+ * The DeFormer engine: one checkpoint, one split point k, one session per graph kind.
+ *   lowerPassages: passage segments `p [SEP]` → states after layer k (cached by the indexer)
+ *   encodeQuestion: `[CLS] q [SEP]` → its lower states, computed once per question
+ *   upperPass: question states joined with N passages' states → span logits, one batch
+ *   fullPass: the ordinary model, for evaluation and the benchmark
+ * Settings (config, k, P) are read-only; sessions are created once; tensors are per call.
+ */
+import { availableParallelism } from 'node:os';
+import type * as ort from 'onnxruntime-node';
+import { DeskError } from '../errors';
+import { loadCheckpoint } from './checkpoint';
+import { planBatches, sequenceFeeds, upperFeeds, type SequenceInput } from './engine-inputs';
+import { ensureGraphs } from './graph-cache';
+import { IO, type GraphKind } from './onnx/graphs';
+import { openSession, type ProviderChoice, type SessionSettings } from './providers';
+import { loadTokenizer } from './tokenizer';
+import type {
+  Checkpoint, EncodedQuestion, EngineOptions, LowerStates, ModelConfig, QaEngine, Segment, SpanLogits, Tokenizer,
+} from './types';
+
+export type { SequenceInput } from './engine-inputs';
+
+/** Engine options beyond the shared contract (all optional). */
+export interface EngineOpenOptions extends EngineOptions {
+  /** Longest question segment `[CLS] q [SEP]`; longer questions are truncated (DESIGN §2: 64). */
+  maxQuestionTokens?: number;
+  /** Segments per lower-pass batch (sorted by length, so padding stays small). */
+  lowerBatchSize?: number;
+  /** Also build the `full` graph that outputs every layer's hidden states (golden tests). */
+  debugHiddenStates?: boolean;
+  /** Let ORT's idle threads spin between ops: lower latency on an otherwise idle machine only. */
+  spinning?: boolean;
+  /** Where provider fallbacks are reported. */
+  log?: (line: string) => void;
+}
+
+/** Full-model outputs with every layer's hidden states (index 0 = embeddings output). */
+export interface FullDebugOutput {
+  logits: SpanLogits;
+  hiddenStates: LowerStates[]; // [layers + 1] × [tokens, hidden]
+}
+
+const DEFAULT_MAX_QUESTION_TOKENS = 64;
+const DEFAULT_LOWER_BATCH = 8;
+
+/** Graph paths the engine opens (full and full-debug lazily). */
+interface GraphPaths {
+  lower: string;
+  upper: string;
+  full: string;
+  fullDebug: string | null;
+}
+
+/** Slices row b of a [B,T,H] (or [B,T]) output into a view of its first `tokens` rows. */
+function rowView(data: Float32Array, b: number, rowLength: number, tokens: number, width: number): Float32Array {
+  const start = b * rowLength * width;
+  return data.subarray(start, start + tokens * width);
+}
+
+/** Implements QaEngine over ONNX Runtime sessions; see the file comment for the passes. */
+export class Engine implements QaEngine {
+  readonly config: ModelConfig;
+  readonly fingerprint: string;
+  readonly k: number;
+  readonly passageOffset: number;
+  readonly provider: ProviderChoice;
+  /** Graph files this open had to build (empty when all came from the cache). */
+  readonly builtGraphs: string[];
+  private readonly lazySessions = new Map<string, Promise<ort.InferenceSession>>();
+
+  private constructor(
+    checkpoint: Checkpoint,
+    private readonly tokenizer: Tokenizer | null,
+    private readonly options: EngineOpenOptions,
+    private readonly settings: SessionSettings,
+    private readonly paths: GraphPaths,
+    private readonly lowerSession: ort.InferenceSession,
+    private readonly upperSession: ort.InferenceSession,
+    provider: ProviderChoice,
+    builtGraphs: string[],
+  ) {
+    this.config = checkpoint.config;
+    this.fingerprint = checkpoint.fingerprint;
+    this.k = options.k;
+    this.passageOffset = options.passageOffset ?? 0;
+    this.provider = provider;
+    this.builtGraphs = builtGraphs;
+  }
+
+  /** Loads the checkpoint and tokenizer in `checkpointDir`, builds or loads the graphs for k, opens sessions. */
+  static async open(checkpointDir: string, options: EngineOpenOptions): Promise<Engine> {
+    const [checkpoint, tokenizer] = await Promise.all([loadCheckpoint(checkpointDir), loadTokenizer(checkpointDir)]);
+    return Engine.fromCheckpoint(checkpoint, options, tokenizer);
+  }
+
+  /**
+   * Opens an engine over an already loaded checkpoint. Without a tokenizer everything but
+   * `encodeQuestion` works (tests and benchmarks feed ids directly).
+   */
+  static async fromCheckpoint(checkpoint: Checkpoint, options: EngineOpenOptions, tokenizer: Tokenizer | null = null): Promise<Engine> {
+    const { layers, maxPositions } = checkpoint.config;
+    if (!Number.isInteger(options.k) || options.k < 0 || options.k > layers) {
+      throw new DeskError('BAD_REQUEST', `Split point k=${options.k} is outside 0..${layers} for this ${layers}-layer model.`);
+    }
+    const P = options.passageOffset ?? 0;
+    if (!Number.isInteger(P) || P < 0 || P >= maxPositions) {
+      throw new DeskError('BAD_REQUEST', `Passage offset ${P} is outside 0..${maxPositions - 1}.`);
+    }
+    const kinds: GraphKind[] = [{ kind: 'lower', k: options.k }, { kind: 'upper', k: options.k }, { kind: 'full' }];
+    if (options.debugHiddenStates) kinds.push({ kind: 'full', hiddenStates: true });
+    const graphs = ensureGraphs(checkpoint, options.cacheDir, kinds);
+    const paths: GraphPaths = {
+      lower: graphs[0].path,
+      upper: graphs[1].path,
+      full: graphs[2].path,
+      fullDebug: graphs[3]?.path ?? null,
+    };
+    const settings: SessionSettings = {
+      provider: options.provider ?? 'auto',
+      threads: options.threads ?? availableParallelism(),
+      spinning: options.spinning ?? false,
+    };
+    const log = options.log ?? (() => {});
+    const lower = await openSession(paths.lower, settings, log);
+    // The provider that worked for `lower` is the one every other graph uses.
+    const chosen: SessionSettings = { ...settings, provider: lower.provider.name };
+    const upper = await openSession(paths.upper, chosen, log).catch(async (err: unknown) => {
+      await lower.session.release();
+      throw err;
+    });
+    const built = graphs.filter((g) => g.built).map((g) => g.path);
+    return new Engine(checkpoint, tokenizer, options, chosen, paths, lower.session, upper.session, lower.provider, built);
+  }
+
+  /** Lower pass over raw sequences (any ids, token types, positions), batched by length; states in input order. */
+  async lowerPass(inputs: SequenceInput[]): Promise<LowerStates[]> {
+    const H = this.config.hidden;
+    const out: LowerStates[] = new Array(inputs.length);
+    const batchSize = this.options.lowerBatchSize ?? DEFAULT_LOWER_BATCH;
+    for (const batch of planBatches(inputs.map((s) => s.ids.length), batchSize)) {
+      const { feeds, tokens } = sequenceFeeds(batch.map((i) => inputs[i]), this.config);
+      const result = await this.lowerSession.run(feeds);
+      const states = result[IO.states].data as Float32Array; // [B,T,H]
+      batch.forEach((i, b) => {
+        const n = inputs[i].ids.length;
+        out[i] = { data: rowView(states, b, tokens, n, H), tokens: n, hidden: H };
+      });
+    }
+    return out;
+  }
+
+  /** Passage segments `p [SEP]`: token type 1, positions from P. States are views into the batch output. */
+  lowerPassages(segments: Segment[]): Promise<LowerStates[]> {
+    return this.lowerPass(segments.map((s) => ({ ids: s.ids, tokenTypes: 1, positionStart: this.passageOffset })));
+  }
+
+  /** Lower states of a question segment `[CLS] q [SEP]` (token type 0, positions from 0). */
+  async lowerQuestion(segment: Segment): Promise<LowerStates> {
+    const [states] = await this.lowerPass([{ ids: segment.ids, tokenTypes: 0, positionStart: 0 }]);
+    return states;
+  }
+
+  async encodeQuestion(text: string): Promise<EncodedQuestion> {
+    if (!this.tokenizer) throw new Error('engine: opened without a tokenizer; use Engine.open for encodeQuestion');
+    if (!text.trim()) throw new DeskError('QUESTION_EMPTY', 'The question is empty.');
+    const segment = this.tokenizer.questionSegment(text, this.options.maxQuestionTokens ?? DEFAULT_MAX_QUESTION_TOKENS);
+    return { text, segment, lowerStates: await this.lowerQuestion(segment) };
+  }
+
+  async upperPass(question: LowerStates, passages: LowerStates[]): Promise<SpanLogits[]> {
+    if (passages.length === 0) return [];
+    const { feeds, tokens } = upperFeeds(question, passages, this.config.hidden);
+    const result = await this.upperSession.run(feeds);
+    return this.splitLogits(result, tokens, question.tokens, passages.map((p) => question.tokens + p.tokens));
+  }
+
+  async fullPass(question: Segment, passages: Segment[]): Promise<SpanLogits[]> {
+    const inputs = passages.map((p) => this.joinSegments(question, p));
+    return this.fullPassRaw(inputs, question.ids.length);
+  }
+
+  /** The full model over one raw sequence with every layer's hidden states (needs `debugHiddenStates`). */
+  async fullPassWithHiddenStates(input: SequenceInput): Promise<FullDebugOutput> {
+    const { feeds, tokens } = sequenceFeeds([input], this.config);
+    const result = await (await this.session('fullDebug')).run(feeds);
+    const H = this.config.hidden;
+    const hiddenStates = Array.from({ length: this.config.layers + 1 }, (_, j) => ({
+      data: result[IO.hiddenStates(j)].data as Float32Array, // [tokens, hidden]
+      tokens,
+      hidden: H,
+    }));
+    return { logits: this.splitLogits(result, tokens, 0, [tokens])[0], hiddenStates };
+  }
+
+  /** The full model over raw sequences in one padded batch (e.g. golden ids with their own token types). */
+  async fullPassRaw(inputs: SequenceInput[], questionTokens: number): Promise<SpanLogits[]> {
+    if (inputs.length === 0) return [];
+    const { feeds, tokens } = sequenceFeeds(inputs, this.config);
+    const result = await (await this.session('full')).run(feeds);
+    return this.splitLogits(result, tokens, questionTokens, inputs.map((s) => s.ids.length));
+  }
+
+  async close(): Promise<void> {
+    const lazy = await Promise.all(this.lazySessions.values());
+    await Promise.all([this.lowerSession, this.upperSession, ...lazy].map((s) => s.release()));
+    this.lazySessions.clear();
+  }
+
+  /** `[CLS] q [SEP]` ‖ `p [SEP]`: question ids then passage ids, types 0 then 1, positions 0..L−1. */
+  private joinSegments(question: Segment, passage: Segment): SequenceInput {
+    const Tq = question.ids.length;
+    const ids = new Int32Array(Tq + passage.ids.length);
+    ids.set(question.ids);
+    ids.set(passage.ids, Tq);
+    const tokenTypes = new Uint8Array(ids.length).fill(1, Tq);
+    return { ids, tokenTypes, positionStart: 0 };
+  }
+
+  /** start/end [B,T] outputs → one SpanLogits per row, each a view of its valid tokens. */
+  private splitLogits(result: ort.InferenceSession.OnnxValueMapType, rowLength: number, questionTokens: number, lengths: number[]): SpanLogits[] {
+    const start = result[IO.startLogits].data as Float32Array;
+    const end = result[IO.endLogits].data as Float32Array;
+    return lengths.map((n, b) => ({
+      start: rowView(start, b, rowLength, n, 1),
+      end: rowView(end, b, rowLength, n, 1),
+      questionTokens,
+    }));
+  }
+
+  /** Sessions opened on first use: the full graphs are for evaluation, not every engine needs them. */
+  private session(kind: 'full' | 'fullDebug'): Promise<ort.InferenceSession> {
+    const path = kind === 'full' ? this.paths.full : this.paths.fullDebug;
+    if (!path) throw new Error('engine: open with debugHiddenStates to get hidden states');
+    let session = this.lazySessions.get(kind);
+    if (!session) {
+      session = openSession(path, this.settings, this.options.log).then((s) => s.session);
+      this.lazySessions.set(kind, session);
+    }
+    return session;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The on-disk graph cache: `<cacheDir>/graphs/<fingerprint>/` holds `weights.bin` (all graph
+ * weights, written once per checkpoint), `manifest.json` (builder version + weight table) and
+ * small .onnx graphs that reference the weights (`lower-k9.onnx`, `upper-k9.onnx`, `full.onnx`).
+ * Every file is written to a temp name and renamed, so a crash or a concurrent opener never
+ * sees half a file. A builder change bumps GRAPH_BUILDER_VERSION and invalidates the folder.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildGraph, graphFileName, type GraphKind } from './onnx/graphs';
+import { writeWeightsFile, type WeightTable } from './onnx/weight-table';
+import type { Checkpoint } from './types';
+
+/** Bump when graphs or the weight layout change: cached folders from older builders are rebuilt. */
+export const GRAPH_BUILDER_VERSION = 1;
+
+const WEIGHTS_FILE = 'weights.bin';
+const MANIFEST_FILE = 'manifest.json';
+
+/** What manifest.json records. */
+interface GraphManifest {
+  builderVersion: number;
+  fingerprint: string;
+  weights: WeightTable;
+}
+
+/** A graph file ready for `InferenceSession.create(path)`; `built` is false when it came from the cache. */
+export interface CachedGraph {
+  path: string;
+  built: boolean;
+}
+
+/** The cache folder for one checkpoint. */
+export function graphCacheDir(cacheDir: string, fingerprint: string): string {
+  return join(cacheDir, 'graphs', fingerprint);
+}
+
+function writeAtomically(path: string, bytes: Uint8Array | string): void {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+}
+
+function readManifest(dir: string, fingerprint: string): GraphManifest | null {
+  try {
+    const m = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf-8')) as GraphManifest;
+    const isCurrent = m.builderVersion === GRAPH_BUILDER_VERSION && m.fingerprint === fingerprint;
+    return isCurrent && existsSync(join(dir, m.weights.location)) ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Weights + manifest for the checkpoint, written on first use (and after a builder change). */
+function ensureWeights(checkpoint: Checkpoint, dir: string): WeightTable {
+  const cached = readManifest(dir, checkpoint.fingerprint);
+  if (cached) return cached.weights;
+  // Stale or partial folder: graphs in it may point at an old weight layout.
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const weights = writeWeightsFile(checkpoint, join(dir, WEIGHTS_FILE), WEIGHTS_FILE);
+  const manifest: GraphManifest = { builderVersion: GRAPH_BUILDER_VERSION, fingerprint: checkpoint.fingerprint, weights };
+  writeAtomically(join(dir, MANIFEST_FILE), JSON.stringify(manifest));
+  return weights;
+}
+
+/**
+ * Returns the path of each requested graph, building (and caching) only those missing.
+ * The manifest is written after the weights, so its presence means the weights are whole.
+ */
+export function ensureGraphs(checkpoint: Checkpoint, cacheDir: string, kinds: GraphKind[]): CachedGraph[] {
+  const dir = graphCacheDir(cacheDir, checkpoint.fingerprint);
+  const weights = ensureWeights(checkpoint, dir);
+  return kinds.map((kind) => {
+    const path = join(dir, graphFileName(kind));
+    if (existsSync(path)) return { path, built: false };
+    writeAtomically(path, buildGraph(checkpoint.config, weights, kind));
+    return { path, built: true };
+  });
+}
+
+/** Graph files currently cached for a checkpoint (for tests and diagnostics). */
+export function cachedGraphFiles(cacheDir: string, fingerprint: string): string[] {
+  const dir = graphCacheDir(cacheDir, fingerprint);
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort() : [];
+}
