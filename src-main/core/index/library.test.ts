@@ -155,8 +155,11 @@ describe('Library (start-up reconciliation)', () => {
 
   it('pauses between batches; a file rewritten or deleted while being encoded is never stored stale', async () => {
     const slow = join(root, 'slow');
-    writeFiles(slow, { 'a.txt': prose(20, 300), 'b.txt': prose(21, 300) });
-    const { library, log } = await openLogged({ ...options, settings: { ...options.settings, batchSize: 1 } });
+    // Long enough (hundreds of one-window batches) that a throttled progress event lands mid-encode even on a loaded machine.
+    writeFiles(slow, { 'a.txt': prose(20, 3000), 'b.txt': prose(21, 3000) });
+    // Its own library, so the bigger cap does not change what the shared one holds.
+    const slowDb = join(root, 'db-slow');
+    const { library, log } = await openLogged({ ...options, dbDir: slowDb, settings: { ...options.settings, batchSize: 1, maxFileBytes: 1_000_000 } });
     try {
       // Pause from inside the first progress event naming a new file: that file is mid-encode.
       const seen: string[] = [];
@@ -187,7 +190,7 @@ describe('Library (start-up reconciliation)', () => {
       expect(rest).toEqual([]);
       expect(doc).toMatchObject({ path: seen[0], status: 'done' });
       await library.close();
-      const dump = dumpCache(db, true);
+      const dump = dumpCache(slowDb, true);
       expect(doc.passageIds.map((id) => dump.passages.get(id)!.text).join(' ')).toBe('Rewritten while paused: the meadow.');
       expect([...dump.passages.values()].some((p) => p.docPath === seen[1])).toBe(false);
       expect(dump.problems).toEqual([]);
