@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRandomCheckpoint, randomCheckpointPresets } from '../../models/random-checkpoint';
 import { loadCheckpoint } from '../core/model/checkpoint';
+import { recommendedK } from '../core/model/config';
 import { Engine } from '../core/model/engine';
 import type { Checkpoint, LowerStates, Segment } from '../core/model/types';
 
@@ -118,7 +119,7 @@ export async function runEngineBench(opts: { quick: boolean; workDir: string; lo
           ...Array.from({ length: n + 1 }, (_, k) => ({ k, batch: 1, runs: 20 })),
           // DistilBERT: n = 6 gives k = 3 and 4.
           { k: Math.floor(n / 2), batch: 10, runs: 5 },
-          { k: Math.floor((3 * n) / 4), batch: 10, runs: 5 },
+          { k: recommendedK(n), batch: 10, runs: 5 },
         ];
     for (const { k, batch, runs } of plan) {
       const engine = await Engine.fromCheckpoint(checkpoint, { k, cacheDir });

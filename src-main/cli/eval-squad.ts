@@ -4,7 +4,7 @@
  * official metric) and latency per question. `--out FILE` gets the official answers file
  * ({question id: answer}) and FILE's `.metrics.json` sibling the scores.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSquad } from '../core/answer/squad-data';
@@ -12,7 +12,7 @@ import { runSquadEval, type SquadEvalResult, type SquadSetting } from '../core/a
 import { openSquadLibrary } from '../core/answer/squad-library';
 import type { AnswerMode } from '../core/answer/types';
 import { DeskError } from '../core/errors';
-import { parseConfig } from '../core/model/config';
+import { readConfig, recommendedK } from '../core/model/config';
 import { Engine } from '../core/model/engine';
 import { loadTokenizer } from '../core/model/tokenizer';
 import type { ProviderName } from '../core/model/types';
@@ -61,7 +61,7 @@ export async function run(args: string[]): Promise<number> {
   const dataset = loadSquad(resolve(values.data ?? defaultData));
 
   const engine = await Engine.open(model, {
-    k: values.k !== undefined ? int(values.k, '--k') : defaultK(model),
+    k: values.k !== undefined ? int(values.k, '--k') : recommendedK(readConfig(model).layers),
     cacheDir: cacheRoot,
     provider: values.provider as ProviderName | undefined,
     threads: values.threads ? int(values.threads, '--threads') : undefined,
@@ -114,17 +114,6 @@ function writeOutputs(out: string, r: SquadEvalResult, model: string): void {
   console.log(`wrote ${out} and ${metricsPath}`);
 }
 
-/** The split the paper reports for BERT-base (k = 9 of 12): the top quarter of the layers joint. */
-function defaultK(modelDir: string): number {
-  const file = join(modelDir, 'config.json');
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    throw new DeskError('CHECKPOINT_MISSING_FILE', `cannot read ${file}: is ${modelDir} a checkpoint folder?`);
-  }
-  return Math.floor((parseConfig(json, file).layers * 3) / 4);
-}
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;

@@ -2,7 +2,6 @@
  * `index <folder> --db <dir>`: adds the folder to the library at <dir>, indexes it with a
  * progress line, prints failures and a summary. `--watch` keeps watching until Ctrl-C.
  */
-import { readFileSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,7 +9,7 @@ import { DeskError } from '../core/errors';
 import { Library } from '../core/index/library';
 import { defaultIndexSettings } from '../core/index/settings';
 import type { IndexEvent, IndexSettings } from '../core/index/types';
-import { parseConfig } from '../core/model/config';
+import { readConfig, recommendedK } from '../core/model/config';
 import type { ProviderName } from '../core/model/types';
 import type { Precision } from '../core/store/types';
 import { ProgressLine } from './index-progress';
@@ -67,7 +66,7 @@ export async function run(args: string[]): Promise<number> {
     {
       dbDir,
       model,
-      k: values.k ? int(values.k, '--k') : model ? recommendedK(model) : 0,
+      k: values.k ? int(values.k, '--k') : model ? recommendedK(readConfig(model).layers) : 0,
       provider: values.provider as ProviderName | undefined,
       threads: values.threads ? int(values.threads, '--threads') : undefined,
       cacheDir: values['cache-dir'] ? resolve(values['cache-dir']) : join(dbDir, 'graphs'),
@@ -139,17 +138,6 @@ function printSummary(
   }
 }
 
-/** DESIGN: the default split keeps the top quarter of the layers joint (k = 3n/4). */
-function recommendedK(modelDir: string): number {
-  const file = join(modelDir, 'config.json');
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    throw new DeskError('CHECKPOINT_MISSING_FILE', `cannot read ${file}: is ${modelDir} a checkpoint folder?`);
-  }
-  return Math.floor((parseConfig(json, file).layers * 3) / 4);
-}
 
 function precision(value: string | undefined): Precision {
   if (value === undefined) return defaultIndexSettings.precision;

@@ -29,10 +29,8 @@ export const defaultSettings: Settings = {
   maxFileMb: 50,
 };
 
-/** The split point used when `k` is null: 3n/4 of the model's n layers, rounded down. */
-export function recommendedK(layers: number): number {
-  return Math.floor((3 * layers) / 4);
-}
+/** The split point used when `k` is null. */
+export { recommendedK } from './model/config';
 
 /** Reads settings field by field: invalid or missing fields take their default. */
 export function parseSettings(raw: unknown): { settings: Settings; problems: string[] } {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isDeskError } from '../errors';
 import { tinyBertDir, tinyDistilBertDir } from '../testing/paths';
-import { parseConfig } from './config';
+import { parseConfig, readConfig, recommendedK } from './config';
 
 const bertJson = JSON.parse(readFileSync(join(tinyBertDir, 'config.json'), 'utf-8'));
 const distilJson = JSON.parse(readFileSync(join(tinyDistilBertDir, 'config.json'), 'utf-8'));
@@ -49,6 +49,12 @@ describe('parseConfig', () => {
       activation: 'gelu_new',
       layerNormEps: 1e-5,
     });
+  });
+
+  it('reads a folder\'s config.json alone, and recommends k = 3n/4 rounded down', () => {
+    expect(readConfig(tinyDistilBertDir)).toEqual(parseConfig(distilJson, join(tinyDistilBertDir, 'config.json')));
+    expect(() => readConfig(join(tinyDistilBertDir, 'nowhere'))).toThrow(/cannot read .*config\.json/);
+    expect([12, 6, 4, 1].map(recommendedK)).toEqual([9, 4, 3, 0]);
   });
 
   it('accepts sinusoidal DistilBERT positions (the table is saved like a learned one)', () => {

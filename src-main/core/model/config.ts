@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DeskError } from '../errors';
 import type { ModelConfig } from './types';
 
@@ -132,4 +134,21 @@ class Fields {
     }
     return act;
   }
+}
+
+/** The default split: the top quarter of the layers joint (k = 3n/4, rounded down; the paper's 9 of 12). */
+export function recommendedK(layers: number): number {
+  return Math.floor((3 * layers) / 4);
+}
+
+/** Reads and checks `<dir>/config.json` alone (no weights): for defaults such as k before an engine opens. */
+export function readConfig(dir: string): ModelConfig {
+  const file = join(dir, 'config.json');
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw new DeskError('CHECKPOINT_MISSING_FILE', `cannot read ${file}: is ${dir} a checkpoint folder?`, { file });
+  }
+  return parseConfig(json, file);
 }
