@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS_PATH, TOKEN_HEADER, type DeskEvent } from '../core/contract';
 import { DeskService } from '../core/service';
-import { resolveStatic } from './static-files';
+import { resolveStatic } from '../core/ui-files';
 import { startWebServer, type WebServer } from './server';
 
 /** Real HTTP against the real service (no model: fast), with a small static folder standing in for the built UI. */
