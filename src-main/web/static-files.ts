@@ -3,7 +3,6 @@ import type { ServerResponse } from 'node:http';
 import { CONTENT_SECURITY_POLICY } from '../core/contract';
 import { contentTypeOf, resolveStatic } from '../core/ui-files';
 
-
 /** Headers every response of the shell carries: the strict CSP and no sniffing, framing or referrers. */
 export const securityHeaders: Record<string, string> = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
