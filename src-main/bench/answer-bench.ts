@@ -11,6 +11,7 @@ import { makeRandomCheckpoint, randomCheckpointPresets } from '../../models/rand
 import { Reader } from '../core/answer/reader';
 import { loadSquad, type SquadDataset } from '../core/answer/squad-data';
 import { Engine } from '../core/model/engine';
+import type { WeightPrecision } from '../core/model/onnx/int8-weights';
 import { loadTokenizer } from '../core/model/tokenizer';
 import { squadDevPath } from '../core/testing/paths';
 import { openBenchLibrary } from './answer-library';
@@ -34,6 +35,8 @@ export interface AnswerBenchRow {
   libraryPassages: number;
   questions: number;
   precision: string;
+  /** Weights of the upper graph (the lower pass and the stored states do not depend on it). */
+  upperWeights: WeightPrecision;
 }
 
 /** One model to measure. */
@@ -46,6 +49,8 @@ export interface AnswerBenchPlan {
   passagesPerQuestion: number[];
   questions: number;
   warmup: number;
+  /** Upper-graph weights; default fp32. */
+  upperWeights?: WeightPrecision;
 }
 
 const median = (xs: number[]) => {
@@ -66,11 +71,14 @@ export async function runAnswerBench(opts: { quick: boolean; workDir: string; lo
     }
     return dir;
   };
+  const distilQuick: AnswerBenchPlan = { model: 'distilbert-base', checkpointDir: await checkpoint('distilbert-base'), k: 4, libraryPassages: 2000, passagesPerQuestion: [10], questions: 5, warmup: 1 };
   const plans: AnswerBenchPlan[] = quick
-    ? [{ model: 'distilbert-base', checkpointDir: await checkpoint('distilbert-base'), k: 4, libraryPassages: 2000, passagesPerQuestion: [10], questions: 5, warmup: 1 }]
+    ? [distilQuick, { ...distilQuick, upperWeights: 'int8' }]
     : [
         // k = 3n/4 (the index default) for both shapes, and DistilBERT k = 5 (one joint layer): the split that meets 300 ms at N = 10 in fp32.
         { model: 'distilbert-base', checkpointDir: await checkpoint('distilbert-base'), k: 4, libraryPassages: 10000, passagesPerQuestion: [1, 5, 10], questions: 15, warmup: 2 },
+        // The same k with int8 upper weights (QAttention + DynamicQuantizeMatMul): same library, same stored states.
+        { model: 'distilbert-base', checkpointDir: await checkpoint('distilbert-base'), k: 4, libraryPassages: 10000, passagesPerQuestion: [10], questions: 15, warmup: 2, upperWeights: 'int8' },
         { model: 'distilbert-base', checkpointDir: await checkpoint('distilbert-base'), k: 5, libraryPassages: 10000, passagesPerQuestion: [10], questions: 15, warmup: 2 },
         { model: 'bert-base', checkpointDir: await checkpoint('bert-base'), k: 9, libraryPassages: 10000, passagesPerQuestion: [1, 5, 10], questions: 15, warmup: 2 },
       ];
@@ -82,13 +90,14 @@ export async function runAnswerBench(opts: { quick: boolean; workDir: string; lo
 
 /** Measures one model at one k over its library for each N; prints a line per N. */
 export async function benchModel(plan: AnswerBenchPlan, dataset: SquadDataset, workDir: string, log: (line: string) => void): Promise<AnswerBenchRow[]> {
-  const engine = await Engine.open(plan.checkpointDir, { k: plan.k, cacheDir: join(workDir, 'engine-cache') });
+  const upperWeights = plan.upperWeights ?? 'fp32';
+  const engine = await Engine.open(plan.checkpointDir, { k: plan.k, cacheDir: join(workDir, 'engine-cache'), weights: upperWeights });
   const tokenizer = await loadTokenizer(plan.checkpointDir);
   const store = await openBenchLibrary({ engine, tokenizer, dataset, passages: plan.libraryPassages, workDir, log });
   try {
     const libraryPassages = store.stats().passages;
     const precision = store.identity.precision;
-    log(`${plan.model} k=${plan.k}: ${libraryPassages} passages (${precision}), provider ${engine.provider.name}`);
+    log(`${plan.model} k=${plan.k}: ${libraryPassages} passages (${precision}), provider ${engine.provider.name}, upper weights ${upperWeights}`);
     const reader = new Reader({ store, engine, tokenizer });
     // Questions from the end of the dev set; their paragraphs are in the library like every other.
     const questions = dataset.paragraphs.flatMap((p) => p.questions.map((q) => q.question)).reverse();
@@ -120,10 +129,11 @@ export async function benchModel(plan: AnswerBenchPlan, dataset: SquadDataset, w
         libraryPassages,
         questions: plan.questions,
         precision,
+        upperWeights,
       };
       rows.push(row);
       log(
-        `${plan.model} k=${plan.k} N=${N}: full ${row.fullMs} ms, deformer ${row.deformerMs} ms ` +
+        `${plan.model} k=${plan.k} N=${N} (upper ${upperWeights}): full ${row.fullMs} ms, deformer ${row.deformerMs} ms ` +
           `(retrieval ${row.retrievalMs}, question ${row.questionMs}, cache read ${row.cacheReadMs} = ${row.cacheReadPercent}%, upper ${row.upperMs}), ` +
           `speed-up ${round(row.fullMs / row.deformerMs, 2)}x`,
       );

@@ -4,11 +4,14 @@
  * small .onnx graphs that reference the weights (`lower-k9.onnx`, `upper-k9.onnx`, `full.onnx`).
  * Every file is written to a temp name and renamed, so a crash or a concurrent opener never
  * sees half a file. A builder change bumps GRAPH_BUILDER_VERSION and invalidates the folder.
+ * int8 upper graphs (`upper-k9-int8.onnx`) also read `weights-int8.bin`, indexed by
+ * `weights-int8.json`; both are written on the first int8 request, so fp32-only caches never hold them.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildGraph, graphFileName, type GraphKind } from './onnx/graphs';
+import { writeInt8WeightsFile } from './onnx/int8-weights';
 import { writeWeightsFile, type WeightTable } from './onnx/weight-table';
 import type { Checkpoint } from './types';
 
@@ -17,6 +20,8 @@ export const GRAPH_BUILDER_VERSION = 1;
 
 const WEIGHTS_FILE = 'weights.bin';
 const MANIFEST_FILE = 'manifest.json';
+const INT8_WEIGHTS_FILE = 'weights-int8.bin';
+const INT8_TABLE_FILE = 'weights-int8.json';
 
 /** What manifest.json records. */
 interface GraphManifest {
@@ -66,16 +71,38 @@ function ensureWeights(checkpoint: Checkpoint, dir: string): WeightTable {
 }
 
 /**
+ * The fp32 table extended with the int8 entries (each naming weights-int8.bin), written on
+ * first use. It lives inside the fingerprint folder, so a stale folder takes it along when removed.
+ */
+function withInt8Weights(checkpoint: Checkpoint, dir: string, fp32: WeightTable): WeightTable {
+  const tablePath = join(dir, INT8_TABLE_FILE);
+  let int8: WeightTable | null = null;
+  try {
+    if (existsSync(join(dir, INT8_WEIGHTS_FILE))) int8 = JSON.parse(readFileSync(tablePath, 'utf-8')) as WeightTable;
+  } catch {
+    int8 = null;
+  }
+  if (!int8) {
+    int8 = writeInt8WeightsFile(checkpoint, join(dir, INT8_WEIGHTS_FILE), INT8_WEIGHTS_FILE);
+    writeAtomically(tablePath, JSON.stringify(int8));
+  }
+  return { location: fp32.location, entries: { ...fp32.entries, ...int8.entries } };
+}
+
+/**
  * Returns the path of each requested graph, building (and caching) only those missing.
  * The manifest is written after the weights, so its presence means the weights are whole.
  */
 export function ensureGraphs(checkpoint: Checkpoint, cacheDir: string, kinds: GraphKind[]): CachedGraph[] {
   const dir = graphCacheDir(cacheDir, checkpoint.fingerprint);
   const weights = ensureWeights(checkpoint, dir);
+  let int8: WeightTable | null = null;
   return kinds.map((kind) => {
     const path = join(dir, graphFileName(kind));
     if (existsSync(path)) return { path, built: false };
-    writeAtomically(path, buildGraph(checkpoint.config, weights, kind));
+    const needsInt8 = kind.kind === 'upper' && kind.weights === 'int8';
+    if (needsInt8) int8 ??= withInt8Weights(checkpoint, dir, weights);
+    writeAtomically(path, buildGraph(checkpoint.config, needsInt8 && int8 ? int8 : weights, kind));
     return { path, built: true };
   });
 }

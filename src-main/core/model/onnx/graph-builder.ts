@@ -21,7 +21,7 @@ const IR_VERSION = 8;
 export type Attr = { i: number } | { f: number } | { ints: number[] } | { s: string };
 
 /** Element types used by the graphs. */
-export const ElemType = { float: 1, int32: 6, int64: 7 } as const;
+export const ElemType = { float: 1, int8: 3, int32: 6, int64: 7 } as const;
 
 /** A symbolic or fixed dimension of a graph input/output. */
 export type Dim = string | number;
@@ -104,10 +104,10 @@ export class GraphBuilder {
       onnx.TensorProto.create({
         name,
         dims: entry.dims,
-        dataType: ElemType.float,
+        dataType: entry.dataType ?? ElemType.float,
         dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
         externalData: [
-          { key: 'location', value: this.weights.location },
+          { key: 'location', value: entry.location ?? this.weights.location },
           { key: 'offset', value: String(entry.offset) },
           { key: 'length', value: String(entry.length) },
         ],

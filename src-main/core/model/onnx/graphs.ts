@@ -7,11 +7,19 @@
  */
 import type { ModelConfig } from '../types';
 import { ElemType, GraphBuilder } from './graph-builder';
+import type { WeightPrecision } from './int8-weights';
 import { attentionMask, embeddings, encoderLayer, spanHead } from './layers';
 import type { WeightTable } from './weight-table';
 
-/** Which graph; `full` with `hiddenStates` also outputs hidden_states_0..n (debug / golden tests). */
-export type GraphKind = { kind: 'lower'; k: number } | { kind: 'upper'; k: number } | { kind: 'full'; hiddenStates?: boolean };
+/**
+ * Which graph; `full` with `hiddenStates` also outputs hidden_states_0..n (debug / golden tests).
+ * `upper` with `weights: 'int8'` runs its Linears on int8 weights (lower stays fp32, so cached
+ * passage states do not depend on the precision of the reader).
+ */
+export type GraphKind =
+  | { kind: 'lower'; k: number }
+  | { kind: 'upper'; k: number; weights?: WeightPrecision }
+  | { kind: 'full'; hiddenStates?: boolean };
 
 /** Graph input/output names, shared with the engine that feeds them. */
 export const IO = {
@@ -55,10 +63,10 @@ export function buildLowerGraph(cfg: ModelConfig, weights: WeightTable, k: numbe
  * The question arrives once as [1,Tq,H] and is broadcast to B inside the graph (Expand),
  * so the caller never copies it N times.
  */
-export function buildUpperGraph(cfg: ModelConfig, weights: WeightTable, k: number): Uint8Array {
+export function buildUpperGraph(cfg: ModelConfig, weights: WeightTable, k: number, precision: WeightPrecision = 'fp32'): Uint8Array {
   checkK(cfg, k);
   const H = cfg.hidden;
-  const b = new GraphBuilder(`upper-k${k}`, weights);
+  const b = new GraphBuilder(precision === 'int8' ? `upper-k${k}-int8` : `upper-k${k}`, weights);
   const question = b.input(IO.questionStates, ElemType.float, [1, 'question_tokens', H]);
   const passage = b.input(IO.passageStates, ElemType.float, ['batch', 'passage_tokens', H]);
   const mask = b.input(IO.attentionMask, ElemType.int64, ['batch', 'tokens']);
@@ -69,7 +77,7 @@ export function buildUpperGraph(cfg: ModelConfig, weights: WeightTable, k: numbe
   const questionB = b.node('Expand', [question, target]); // [B,Tq,H]
   let x = b.node('Concat', [questionB, passage], { axis: { i: 1 } }); // [B,Tq+Tp,H]
   const joint = attentionMask(b, mask);
-  for (let i = k; i < cfg.layers; i++) x = encoderLayer(b, cfg, i, x, joint);
+  for (let i = k; i < cfg.layers; i++) x = encoderLayer(b, cfg, i, x, joint, precision);
   const [start, end] = spanHead(b, x);
   b.output(start, IO.startLogits, ElemType.float, ['batch', 'tokens']);
   b.output(end, IO.endLogits, ElemType.float, ['batch', 'tokens']);
@@ -94,12 +102,13 @@ export function buildFullGraph(cfg: ModelConfig, weights: WeightTable, options: 
 /** Builds the graph for `kind`. */
 export function buildGraph(cfg: ModelConfig, weights: WeightTable, kind: GraphKind): Uint8Array {
   if (kind.kind === 'lower') return buildLowerGraph(cfg, weights, kind.k);
-  if (kind.kind === 'upper') return buildUpperGraph(cfg, weights, kind.k);
+  if (kind.kind === 'upper') return buildUpperGraph(cfg, weights, kind.k, kind.weights);
   return buildFullGraph(cfg, weights, { hiddenStates: kind.hiddenStates });
 }
 
-/** File name of a graph in the cache folder, e.g. `lower-k9.onnx`. */
+/** File name of a graph in the cache folder, e.g. `lower-k9.onnx`, `upper-k9-int8.onnx`. */
 export function graphFileName(kind: GraphKind): string {
   if (kind.kind === 'full') return kind.hiddenStates ? 'full-debug.onnx' : 'full.onnx';
+  if (kind.kind === 'upper' && kind.weights === 'int8') return `upper-k${kind.k}-int8.onnx`;
   return `${kind.kind}-k${kind.k}.onnx`;
 }

@@ -5,10 +5,18 @@
  */
 import type { ModelConfig } from '../types';
 import { ElemType, type GraphBuilder } from './graph-builder';
+import { Q, type WeightPrecision } from './int8-weights';
 import { W } from './weight-table';
 
-/** `x` [B,T,in] · w [in,out] + b → [B,T,out]. */
-function linear(b: GraphBuilder, x: string, w: string, bias: string): string {
+/**
+ * `x` [B,T,in] · w [in,out] + b → [B,T,out]. With int8 weights one DynamicQuantizeMatMul does it:
+ * x is quantised to uint8 per call, w is int8 with per-column scales, the bias is added in fp32.
+ */
+function linear(b: GraphBuilder, x: string, w: string, bias: string, precision: WeightPrecision = 'fp32'): string {
+  if (precision === 'int8') {
+    const inputs = [x, b.weight(Q.values(w)), b.weight(Q.scales(w)), '', b.weight(bias)]; // '' = no zero point
+    return b.node('DynamicQuantizeMatMul', inputs, {}, { domain: 'com.microsoft' });
+  }
   return b.node('Add', [b.node('MatMul', [x, b.weight(w)]), b.weight(bias)]);
 }
 
@@ -52,23 +60,33 @@ export function attentionMask(b: GraphBuilder, mask: string): string {
  * and the unfused graph ran the 27-token question lower pass ~3x slower. The op adds
  * mask_filter_value (-10000) to padding keys; HF adds finfo(float32).min. Both give exactly 0
  * after softmax in float32, so padded batches match HF at every valid position.
+ * With int8 weights the same op comes as `QAttention`: x is quantised per call
+ * (DynamicQuantizeLinear: uint8, one scale + zero point), the packed QKV weight is int8 with
+ * per-column scales [3H]; scores, softmax and ·V stay fp32 inside the op.
  */
-function selfAttention(b: GraphBuilder, cfg: ModelConfig, i: number, x: string, mask: string): string {
-  const inputs = [x, b.weight(W.layer(i, 'qkv.w')), b.weight(W.layer(i, 'qkv.b')), mask];
-  return b.node('Attention', inputs, { num_heads: { i: cfg.heads } }, { domain: 'com.microsoft' });
+function selfAttention(b: GraphBuilder, cfg: ModelConfig, i: number, x: string, mask: string, precision: WeightPrecision): string {
+  const w = W.layer(i, 'qkv.w');
+  const heads = { num_heads: { i: cfg.heads } };
+  if (precision === 'int8') {
+    const [xq, xScale, xZero] = b.nodeN('DynamicQuantizeLinear', [x], 3); // [B,T,H] uint8, scalar, scalar
+    const inputs = [xq, b.weight(Q.values(w)), b.weight(W.layer(i, 'qkv.b')), xScale, b.weight(Q.scales(w)), mask, xZero];
+    return b.node('QAttention', inputs, heads, { domain: 'com.microsoft' });
+  }
+  return b.node('Attention', [x, b.weight(w), b.weight(W.layer(i, 'qkv.b')), mask], heads, { domain: 'com.microsoft' });
 }
 
 /**
  * Encoder layer i (0-based): post-LayerNorm attention block, then post-LayerNorm FFN → [B,T,H].
  * ORT fuses each Add + LayerNormalization into SkipLayerNormalization and MatMul-bias + GELU
- * into BiasGelu (checked on the optimised model).
+ * into BiasGelu (checked on the optimised model). `int8` runs all four weight GEMMs (QKV,
+ * attention output, FFN in/out) on int8 weights; LayerNorms, GELU and softmax stay fp32.
  */
-export function encoderLayer(b: GraphBuilder, cfg: ModelConfig, i: number, x: string, mask: string): string {
+export function encoderLayer(b: GraphBuilder, cfg: ModelConfig, i: number, x: string, mask: string, precision: WeightPrecision = 'fp32'): string {
   const eps = cfg.layerNormEps;
-  const attn = linear(b, selfAttention(b, cfg, i, x, mask), W.layer(i, 'attn_out.w'), W.layer(i, 'attn_out.b'));
+  const attn = linear(b, selfAttention(b, cfg, i, x, mask, precision), W.layer(i, 'attn_out.w'), W.layer(i, 'attn_out.b'), precision);
   const h = layerNorm(b, b.node('Add', [attn, x]), W.layer(i, 'attn_ln.scale'), W.layer(i, 'attn_ln.bias'), eps);
-  const inner = activation(b, linear(b, h, W.layer(i, 'ffn_in.w'), W.layer(i, 'ffn_in.b')), cfg.activation); // [B,T,I]
-  const ffn = linear(b, inner, W.layer(i, 'ffn_out.w'), W.layer(i, 'ffn_out.b'));
+  const inner = activation(b, linear(b, h, W.layer(i, 'ffn_in.w'), W.layer(i, 'ffn_in.b'), precision), cfg.activation); // [B,T,I]
+  const ffn = linear(b, inner, W.layer(i, 'ffn_out.w'), W.layer(i, 'ffn_out.b'), precision);
   return layerNorm(b, b.node('Add', [ffn, h]), W.layer(i, 'out_ln.scale'), W.layer(i, 'out_ln.bias'), eps);
 }
 

@@ -13,8 +13,12 @@ export interface WeightEntry {
   dims: number[];
   /** Byte offset into the weights file (aligned, see ALIGN). */
   offset: number;
-  /** Byte length (4 × element count). */
+  /** Byte length (element size × element count). */
   length: number;
+  /** File of this tensor when not the table's `location` (int8 weights live in their own file). */
+  location?: string;
+  /** ONNX element type when not float32 (e.g. int8 = 3). */
+  dataType?: number;
 }
 
 /** Index of the weights file: graph-neutral name → location. */
