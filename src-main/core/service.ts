@@ -9,7 +9,6 @@
  *   <appDataDir>/graphs/         built ONNX graphs, shared by both engines
  *   <appDataDir>/models/         installed models (unless the shell passes another folder)
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { Reader } from './answer/reader';
@@ -22,7 +21,7 @@ import { IndexerHost } from './index/indexer-host';
 import type { LibraryControl, LibraryOptions } from './index/library';
 import { noModelFingerprint } from './index/runtime';
 import type { IndexEvent } from './index/types';
-import { parseConfig } from './model/config';
+import { readConfig } from './model/config';
 import { doctorReport } from './hub/doctor';
 import { Engine } from './model/engine';
 import type { ModelConfig, QaEngine } from './model/types';
@@ -250,8 +249,7 @@ export class DeskService implements DeskApi {
       return null;
     }
     try {
-      const configPath = join(dir, 'config.json');
-      const config = parseConfig(JSON.parse(await readFile(configPath, 'utf8')), configPath);
+      const config = readConfig(dir);
       const k = Math.min(config.layers, s.k ?? recommendedK(config.layers));
       return { name: s.model, dir, config, k };
     } catch (err) {
