@@ -1,5 +1,5 @@
 import { DeskError } from '../errors';
-import type { QaEngine, Tokenizer } from '../model/types';
+import type { LowerStates, QaEngine, Tokenizer } from '../model/types';
 import { passageId } from '../store/cache-key';
 import type { DocumentRecord, DocumentWrite, PassageRecord } from '../store/types';
 import { extractText } from '../text/extract';
@@ -16,12 +16,18 @@ export interface FileOnDisk {
   mtimeMs: number;
 }
 
-/** What one document's encode needs from the library. */
-export interface EncodeContext {
+/** What cutting a document into passages needs from the library. */
+export interface PrepareContext {
   tokenizer: Tokenizer;
+  settings: IndexSettings;
+  signal: AbortSignal;
+}
+
+/** What the lower pass over passages needs from the library. */
+export interface LowerContext {
   /** null: no model installed, passages and terms are written without lower states. */
   engine: QaEngine | null;
-  settings: IndexSettings;
+  batchSize: number;
   signal: AbortSignal;
   /** Awaited before each lower-pass batch: pause() holds the pipeline here. */
   beforeBatch(): Promise<void>;
@@ -29,12 +35,24 @@ export interface EncodeContext {
   onBatch(tokens: number): void;
 }
 
+/** A document extracted and cut into passage windows, waiting for its lower pass. */
+export interface PreparedDocument {
+  file: FileOnDisk;
+  text: string;
+  encoding?: string;
+  warnings: string[];
+  windows: PassageWindow[];
+}
+
 /**
- * The indexing recipe for one file: extract → cut passages → lower pass in batches.
- * Returns the whole document for ONE store transaction; nothing is written here, so a crash
- * or an error midway leaves the store as it was. Extraction failures throw DeskError.
+ * The indexing recipe, in two steps so several documents can share lower-pass batches:
+ * prepareDocument (extract → cut passages), then lowerDocuments, then documentWrite builds the
+ * whole document for ONE store transaction. Nothing is written here, so a crash or an error
+ * midway leaves the store as it was.
  */
-export async function encodeDocument(file: FileOnDisk, ctx: EncodeContext): Promise<DocumentWrite> {
+
+/** Extract → cut passages. Throws DeskError (EXTRACT_EMPTY when there is no text). */
+export async function prepareDocument(file: FileOnDisk, ctx: PrepareContext): Promise<PreparedDocument> {
   const { settings, signal } = ctx;
   const extracted = await extractText(file.path, { maxBytes: settings.maxFileBytes, signal });
   throwIfCancelled(signal);
@@ -43,17 +61,36 @@ export async function encodeDocument(file: FileOnDisk, ctx: EncodeContext): Prom
     overlapTokens: settings.overlapTokens,
   });
   if (windows.length === 0) throw new DeskError('EXTRACT_EMPTY', 'no text to index');
+  return { file, text: extracted.text, encoding: extracted.encoding, warnings: extracted.warnings, windows };
+}
 
-  const states: DocumentWrite['states'] = [];
-  for (let start = 0; start < windows.length; start += settings.batchSize) {
+/**
+ * The lower pass over the windows of several documents at once, in batches of windows sorted
+ * by length across documents: fewer, less padded batches than one document at a time. Lower
+ * states do not depend on the batch a window rides in, so the result is the same as encoding
+ * each document alone. Returns each document's states in window order ([] without a model).
+ */
+export async function lowerDocuments(documents: PassageWindow[][], ctx: LowerContext): Promise<LowerStates[][]> {
+  const all = documents.flatMap((windows, doc) => windows.map((window, index) => ({ window, doc, index })));
+  all.sort((a, b) => a.window.ids.length - b.window.ids.length);
+  const states: LowerStates[][] = documents.map(() => []);
+  for (let start = 0; start < all.length; start += ctx.batchSize) {
     await ctx.beforeBatch();
-    throwIfCancelled(signal);
-    const batch = windows.slice(start, start + settings.batchSize);
-    if (ctx.engine) states.push(...(await ctx.engine.lowerPassages(batch.map((w) => ({ ids: w.ids, offsets: w.offsets })))));
-    ctx.onBatch(batch.reduce((sum, w) => sum + w.ids.length, 0));
+    throwIfCancelled(ctx.signal);
+    const batch = all.slice(start, start + ctx.batchSize);
+    if (ctx.engine) {
+      const lowered = await ctx.engine.lowerPassages(batch.map(({ window: w }) => ({ ids: w.ids, offsets: w.offsets })));
+      batch.forEach(({ doc, index }, i) => (states[doc][index] = lowered[i]));
+    }
+    ctx.onBatch(batch.reduce((sum, { window: w }) => sum + w.ids.length, 0));
   }
+  return states;
+}
 
-  const passages = windows.map((w) => passageRecord(file.path, extracted.text, w));
+/** The document, its passages and their lower states, for ONE store transaction. */
+export function documentWrite(prepared: PreparedDocument, states: LowerStates[]): DocumentWrite {
+  const { file, text, windows } = prepared;
+  const passages = windows.map((w) => passageRecord(file.path, text, w));
   const doc: DocumentRecord = {
     path: file.path,
     folder: file.folder,
@@ -61,11 +98,11 @@ export async function encodeDocument(file: FileOnDisk, ctx: EncodeContext): Prom
     size: file.size,
     mtimeMs: file.mtimeMs,
     status: 'done',
-    textLength: extracted.text.length,
+    textLength: text.length,
     documentTokens: documentTokens(windows),
     passageIds: passages.map((p) => p.id),
-    encoding: extracted.encoding,
-    warnings: extracted.warnings.length > 0 ? extracted.warnings : undefined,
+    encoding: prepared.encoding,
+    warnings: prepared.warnings.length > 0 ? prepared.warnings : undefined,
     indexedAt: Date.now(),
   };
   return { doc, passages, states };

@@ -9,24 +9,29 @@ import { isIndexablePath, isInside } from './path-rules';
 import { ProgressTracker, Throttle } from './progress';
 import { openRuntime, type Runtime } from './runtime';
 import { scanFolder } from './scan-folder';
-import { isCurrent, syncDocument } from './sync-document';
+import { isCurrent, lowerPending, prepareSync, type PendingDocument, type SyncContext } from './sync-document';
 import type { FolderProgress, IndexEvent } from './types';
 import { WorkQueue, type WorkItem } from './work-queue';
 
 export type { LibraryChanges, LibraryControl, LibraryHooks, LibraryOptions } from './library-options';
 
 const progressIntervalMs = 100;
+/** Lower-pass batches' worth of windows prepared before encoding: room to sort by length across documents. */
+const groupBatches = 3;
 
 /**
- * The indexer: watched folders → queue → one document at a time through extract → passages →
- * lower pass → ONE store transaction. Start-up reconciles the store with the disk (size+mtime
- * as a fast check, sha256 decides); chokidar keeps it current while running.
+ * The indexer: watched folders → queue → groups of documents through extract → passages →
+ * lower pass (batches shared across the group's documents) → ONE store transaction per group,
+ * committed while the next group encodes. Start-up reconciles the store with the disk
+ * (size+mtime as a fast check, sha256 decides); chokidar keeps it current while running.
  */
 export class Library implements LibraryControl {
   private runtime: Runtime;
   private options: LibraryOptions;
   private folders: string[];
   private readonly queue = new WorkQueue();
+  /** Taken from the queue and being prepared, encoded or committed (several share lower-pass batches). */
+  private readonly pending = new Map<string, WorkItem>();
   private readonly tracker = new ProgressTracker();
   private readonly throttle: Throttle;
   private readonly watcher: FolderWatcher | undefined;
@@ -41,6 +46,9 @@ export class Library implements LibraryControl {
   private currentAbort?: AbortController;
   /** Start of the work not yet counted in the throughput. */
   private busyMark = 0;
+  private lowerBatchCount = 0;
+  /** The store commit of the last encoded group, which runs while the next group encodes. */
+  private committing: Promise<void> = Promise.resolve();
   /** Serialises store writes between the worker and API calls (add/remove folder, reconfigure). */
   private lock: Promise<unknown> = Promise.resolve();
 
@@ -101,7 +109,9 @@ export class Library implements LibraryControl {
     if (!this.folders.includes(abs)) throw new DeskError('NOT_FOUND', `${abs} is not a watched folder`);
     this.folders = this.folders.filter((f) => f !== abs);
     this.queue.dropFolder(abs);
-    if (this.tracker.current?.folder === abs) this.currentAbort?.abort();
+    // Work pending for other folders too is kept: the commit drops this folder's documents itself.
+    const pending = [...this.pending.values()];
+    if (pending.length > 0 && pending.every((item) => item.folder === abs)) this.currentAbort?.abort();
     await this.watcher?.remove(abs);
     const removed = await this.exclusive(async () => {
       const docs = this.runtime.store.listDocuments(abs);
@@ -125,9 +135,8 @@ export class Library implements LibraryControl {
     for (const item of this.queue.values()) {
       if (folder === undefined || item.folder === folder) docs.set(item.path, this.overlay(item, 'queued', docs.get(item.path)));
     }
-    const current = this.tracker.current;
-    if (current && (folder === undefined || current.folder === folder)) {
-      docs.set(current.path, this.overlay(current, 'indexing', docs.get(current.path)));
+    for (const item of this.pending.values()) {
+      if (folder === undefined || item.folder === folder) docs.set(item.path, this.overlay(item, 'indexing', docs.get(item.path)));
     }
     return [...docs.values()];
   }
@@ -135,14 +144,14 @@ export class Library implements LibraryControl {
   /** One document as `documents()` shows it, or undefined when the library does not know it. */
   document(path: string): DocumentRecord | undefined {
     const stored = this.runtime.store.getDocument(path);
-    const current = this.tracker.current;
-    if (current?.path === path) return this.overlay(current, 'indexing', stored);
+    const current = this.pending.get(path);
+    if (current) return this.overlay(current, 'indexing', stored);
     const waiting = this.queue.get(path);
     return waiting ? this.overlay(waiting, 'queued', stored) : stored;
   }
 
   progress(): { folders: FolderProgress[]; paused: boolean } {
-    return { folders: this.tracker.snapshot(this.folders, this.queue), paused: this.isPaused };
+    return { folders: this.tracker.snapshot(this.folders, [...this.queue.values(), ...this.pending.values()]), paused: this.isPaused };
   }
 
   pause(): void {
@@ -179,6 +188,11 @@ export class Library implements LibraryControl {
   /** The cache identity the store was opened with. */
   get identity(): CacheIdentity {
     return this.runtime.store.identity;
+  }
+
+  /** Lower-pass batches run since open (diagnostics: documents share batches, so fewer than documents). */
+  get lowerBatches(): number {
+    return this.lowerBatchCount;
   }
 
   /** Tokenizer that cut the passages (the model's, or the default one without a model). */
@@ -218,6 +232,7 @@ export class Library implements LibraryControl {
     await this.watcher?.close();
     await this.worker;
     await this.lock;
+    await this.committing;
     for (const wake of this.idleWaiters.splice(0)) wake();
     await this.runtime.close();
   }
@@ -294,24 +309,72 @@ export class Library implements LibraryControl {
     let didWork = false;
     for (;;) {
       await this.waitWhilePaused();
-      const item = this.isClosed ? undefined : this.queue.shift();
-      if (!item) break;
+      if (this.isClosed || this.queue.length === 0) break;
       didWork = true;
-      this.tracker.current = item;
-      this.changed([item.path]);
       this.busyMark = Date.now();
       try {
-        await this.exclusive(() => this.sync(item));
+        await this.exclusive(() => this.syncGroup(), { overlapCommit: true });
       } catch (err) {
-        console.error(`indexer: ${item.path}: ${err instanceof Error ? err.stack : String(err)}`);
+        console.error(`indexer: ${err instanceof Error ? err.stack : String(err)}`);
       }
       this.recordWork(0);
-      this.tracker.current = undefined;
-      this.changed([item.path]);
       this.throttle.schedule();
     }
+    await this.committing;
     this.worker = undefined;
     if (didWork) this.kick();
+  }
+
+  /**
+   * Takes queued documents until about `groupBatches` lower-pass batches of windows are pending
+   * (or the queue is empty, or pause was asked), so their windows share batches sorted by
+   * length. The group is stored in one transaction (each document wholly or not at all), which
+   * commits while the next group encodes.
+   */
+  private async syncGroup(): Promise<void> {
+    const abort = new AbortController();
+    this.currentAbort = abort;
+    const ctx = this.syncContext(abort.signal);
+    const { batchSize } = this.runtime.settings;
+    const ready: PendingDocument[] = [];
+    let windows = 0;
+    try {
+      // Counting documents taken too bounds a run of unchanged ones (no windows) holding the lock.
+      for (let taken = 0; windows < groupBatches * batchSize && taken < groupBatches * batchSize && !this.isPaused; taken++) {
+        const item = this.isClosed || abort.signal.aborted ? undefined : this.queue.shift();
+        if (!item) break;
+        if (this.pending.has(item.path)) await this.committing; // its previous version is still being stored
+        this.pending.set(item.path, item);
+        this.tracker.current = item;
+        this.changed([item.path]);
+        const doc = ctx.isWanted(item) ? await prepareSync(item, ctx) : undefined;
+        if (doc) {
+          ready.push(doc);
+          windows += doc.prepared.windows.length;
+        } else {
+          this.settle([item.path]);
+        }
+      }
+      const commit = ready.length > 0 ? await lowerPending(ready, ctx) : undefined;
+      // One commit in flight at a time; this group's runs while the next group encodes.
+      await this.committing;
+      if (commit) this.committing = commit().catch((err: unknown) => console.error(`indexer: commit: ${err instanceof Error ? err.stack : String(err)}`));
+    } catch (err) {
+      this.settle(ready.map((p) => p.item.path));
+      throw err;
+    } finally {
+      this.currentAbort = undefined;
+    }
+  }
+
+  /** These paths are no longer being worked on. */
+  private settle(paths: string[]): void {
+    for (const path of paths) {
+      this.pending.delete(path);
+      if (this.tracker.current?.path === path) this.tracker.current = undefined;
+    }
+    this.changed(paths);
+    this.throttle.schedule();
   }
 
   /**
@@ -325,27 +388,25 @@ export class Library implements LibraryControl {
     this.throttle.schedule();
   }
 
-  private async sync(item: WorkItem): Promise<void> {
-    if (this.isClosed || !this.folders.includes(item.folder)) return;
-    const abort = new AbortController();
-    this.currentAbort = abort;
-    try {
-      await syncDocument(item, {
-        runtime: this.runtime,
-        tracker: this.tracker,
-        signal: abort.signal,
-        emit: (event) => this.emit(event),
-        requeue: (again) => this.queue.push(again),
-        beforeBatch: async () => {
-          const pausedAt = Date.now();
-          await this.waitWhilePaused();
-          this.busyMark += Date.now() - pausedAt;
-        },
-        onBatch: (tokens) => this.recordWork(tokens),
-      });
-    } finally {
-      this.currentAbort = undefined;
-    }
+  private syncContext(signal: AbortSignal): SyncContext {
+    return {
+      runtime: this.runtime,
+      tracker: this.tracker,
+      signal,
+      isWanted: (item) => !this.isClosed && this.folders.includes(item.folder),
+      emit: (event) => this.emit(event),
+      requeue: (again) => this.queue.push(again),
+      beforeBatch: async () => {
+        const pausedAt = Date.now();
+        await this.waitWhilePaused();
+        this.busyMark += Date.now() - pausedAt;
+      },
+      settled: (item) => this.settle([item.path]),
+      onBatch: (tokens) => {
+        this.lowerBatchCount++;
+        this.recordWork(tokens);
+      },
+    };
   }
 
   private waitWhilePaused(): Promise<void> {
@@ -360,8 +421,13 @@ export class Library implements LibraryControl {
     return { path: item.path, folder: item.folder, sha256: '', size: item.size, mtimeMs: 0, status, passageIds: [] };
   }
 
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
+  /** Runs `fn` alone; after the commit in flight unless `overlapCommit` (the worker encoding its next group). */
+  private exclusive<T>(fn: () => Promise<T>, opts: { overlapCommit?: boolean } = {}): Promise<T> {
+    const after = async () => {
+      if (!opts.overlapCommit) await this.committing;
+      return fn();
+    };
+    const run = this.lock.then(after, after);
     this.lock = run.catch(() => undefined);
     return run;
   }

@@ -1,6 +1,6 @@
 import type { DocumentStatus } from '../store/types';
 import type { FolderProgress } from './types';
-import type { WorkQueue } from './work-queue';
+import type { WorkItem } from './work-queue';
 
 /** Throughput is averaged over the batches of the last few seconds, so it follows changes quickly. */
 const windowMs = 10_000;
@@ -60,12 +60,12 @@ export class ProgressTracker {
     return ms > 0 ? (tokens * 1000) / ms : 0;
   }
 
-  snapshot(folders: readonly string[], queue: WorkQueue): FolderProgress[] {
+  snapshot(folders: readonly string[], waitingItems: Iterable<WorkItem>): FolderProgress[] {
     const tps = this.tokensPerSecond();
     const tokensPerByte = this.bytesSeen > 0 ? this.tokensSeen / this.bytesSeen : defaultTokensPerByte;
     return folders.map((folder) => {
       const waiting = new Map<string, number>();
-      for (const item of queue.values()) if (item.folder === folder) waiting.set(item.path, item.size);
+      for (const item of waitingItems) if (item.folder === folder) waiting.set(item.path, item.size);
       const current = this.current?.folder === folder ? this.current : undefined;
       if (current) waiting.set(current.path, current.size);
       const counts = { done: 0, failed: 0, skipped: 0, other: 0 };

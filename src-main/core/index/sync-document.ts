@@ -1,6 +1,7 @@
 import { lstat } from 'node:fs/promises';
-import type { DocumentRecord, PassageRecord } from '../store/types';
-import { encodeDocument } from './encode-document';
+import type { DocumentRecord, DocumentWrite, PassageRecord } from '../store/types';
+import type { LowerStates } from '../model/types';
+import { documentWrite, lowerDocuments, prepareDocument, type FileOnDisk, type PreparedDocument } from './encode-document';
 import { failureOf, tooLarge, type Failure } from './failure';
 import { sha256File } from './file-hash';
 import { isIndexablePath } from './path-rules';
@@ -9,18 +10,33 @@ import type { Runtime } from './runtime';
 import type { IndexEvent } from './types';
 import type { WorkItem } from './work-queue';
 
-/** What bringing one path in line needs from the library. */
+/** What bringing paths in line needs from the library. */
 export interface SyncContext {
   runtime: Runtime;
   tracker: ProgressTracker;
-  /** Aborted when the library closes, reconfigures or drops the folder: the work is thrown away. */
+  /** Aborted when the library closes or reconfigures: the work is thrown away. */
   signal: AbortSignal;
+  /** False once the item's folder is no longer watched: its pending work is dropped. */
+  isWanted(item: WorkItem): boolean;
   emit(event: IndexEvent): void;
   /** The file changed while it was read: look at it again later. */
   requeue(item: WorkItem): void;
   /** Awaited before each lower-pass batch (pause holds here). */
   beforeBatch(): Promise<void>;
   onBatch(tokens: number): void;
+  /** A pending document was stored, failed or dropped: it is no longer being worked on. */
+  settled(item: WorkItem): void;
+}
+
+/** A document extracted and cut, waiting for its lower pass and its store transaction. */
+export interface PendingDocument {
+  item: WorkItem;
+  /** Size and mtime when it was read: a file changed since is re-queued, not stored. */
+  size: number;
+  mtimeMs: number;
+  /** The record stored before (for the failure bookkeeping). */
+  stored: DocumentRecord | undefined;
+  prepared: PreparedDocument;
 }
 
 const isFinal = (status: string) => status === 'done' || status === 'failed' || status === 'skipped';
@@ -36,43 +52,98 @@ export function isCurrent(doc: DocumentRecord, size: number, mtimeMs: number, ma
 }
 
 /**
- * Looks at one path on disk and brings the store in line with it: gone → removed; same bytes
- * (sha256) → kept; otherwise encoded and written in one transaction, or recorded as
- * failed/skipped with a reason. Never throws for a document's own problems.
+ * Looks at one path on disk and brings the store in line with it where that needs no lower
+ * pass: gone → removed; same bytes (sha256) → kept; failed/skipped with a reason. Otherwise
+ * returns it extracted and cut, for lowerPending. Never throws for a document's own problems.
  */
-export async function syncDocument(item: WorkItem, ctx: SyncContext): Promise<void> {
+export async function prepareSync(item: WorkItem, ctx: SyncContext): Promise<PendingDocument | undefined> {
   const { path, folder } = item;
   const { store, settings } = ctx.runtime;
   const before = await lstat(path).catch(() => undefined);
   const doc = store.getDocument(path);
-  if (!before?.isFile() || !isIndexablePath(folder, path)) return forget(ctx, path, doc);
+  if (!before?.isFile() || !isIndexablePath(folder, path)) return void (await forget(ctx, path, doc));
   ctx.tracker.current = { ...item, size: before.size };
   const file = { path, folder, size: before.size, mtimeMs: before.mtimeMs, sha256: '' };
   if (doc && isCurrent(doc, file.size, file.mtimeMs, settings.maxFileBytes)) return;
-  if (file.size > settings.maxFileBytes) return fail(ctx, file, doc, tooLarge(file.size, settings.maxFileBytes));
+  if (file.size > settings.maxFileBytes) return void (await fail(ctx, file, doc, tooLarge(file.size, settings.maxFileBytes)));
 
   try {
     file.sha256 = await sha256File(path, ctx.signal);
-    if (doc && isFinal(doc.status) && doc.sha256 === file.sha256) return keep(ctx, doc, file);
-    const write = await encodeDocument(file, {
-      tokenizer: ctx.runtime.tokenizer,
-      engine: ctx.runtime.engine,
-      settings,
-      signal: ctx.signal,
-      beforeBatch: ctx.beforeBatch,
-      onBatch: ctx.onBatch,
-    });
-    if (await changedSince(ctx, item, before.size, before.mtimeMs)) return;
-    await store.writeDocument(write);
-    ctx.tracker.setStatus(path, folder, 'done');
-    ctx.tracker.recordDocument(file.size, write.doc.documentTokens ?? 0);
-    const tokens = write.passages.reduce((sum, p) => sum + p.tokenCount, 0);
-    ctx.emit({ type: 'documentIndexed', path, passages: write.passages.length, tokens });
+    if (doc && isFinal(doc.status) && doc.sha256 === file.sha256) return void (await keep(ctx, doc, file));
+    const prepared = await prepareDocument(file, { tokenizer: ctx.runtime.tokenizer, settings, signal: ctx.signal });
+    return { item, size: before.size, mtimeMs: before.mtimeMs, stored: doc, prepared };
   } catch (err) {
-    if (ctx.signal.aborted) return;
-    if (await changedSince(ctx, item, before.size, before.mtimeMs)) return;
-    await fail(ctx, file, doc, failureOf(err));
+    await failPending(ctx, { item, size: before.size, mtimeMs: before.mtimeMs, stored: doc, file }, err);
   }
+}
+
+/**
+ * Lower pass over several prepared documents in shared batches. Returns their store commit
+ * (ONE transaction; a crash leaves each document wholly present or absent), which the caller may
+ * run while the next documents encode. When the lower pass throws, each document is encoded
+ * alone so only the one the engine rejects is recorded as failed.
+ */
+export async function lowerPending(pending: PendingDocument[], ctx: SyncContext): Promise<() => Promise<void>> {
+  let states: LowerStates[][];
+  try {
+    const { engine, settings } = ctx.runtime;
+    states = await lowerDocuments(
+      pending.map((p) => p.prepared.windows),
+      { engine, batchSize: settings.batchSize, signal: ctx.signal, beforeBatch: ctx.beforeBatch, onBatch: ctx.onBatch },
+    );
+  } catch (err) {
+    if (pending.length > 1 && !ctx.signal.aborted) {
+      for (const p of pending) await (await lowerPending([p], ctx))();
+    } else {
+      // Cancelled (nothing is recorded) or the one document the engine rejects.
+      await failPending(ctx, { ...pending[0], file: pending[0].prepared.file }, err);
+      for (const p of pending) ctx.settled(p.item);
+    }
+    return async () => {};
+  }
+  return async () => {
+    await commitPending(pending, states, ctx);
+    for (const p of pending) ctx.settled(p.item);
+  };
+}
+
+/**
+ * The documents still wanted and unchanged since they were read, in ONE store transaction (one
+ * commit instead of one per document; each is still wholly present or absent). When that write
+ * throws, each is written alone so only the document at fault is recorded as failed.
+ */
+async function commitPending(pending: PendingDocument[], states: LowerStates[][], ctx: SyncContext): Promise<void> {
+  const ready: Array<{ p: PendingDocument; write: DocumentWrite }> = [];
+  for (const [i, p] of pending.entries()) {
+    if (ctx.signal.aborted) return;
+    if (!ctx.isWanted(p.item) || (await changedSince(ctx, p.item, p.size, p.mtimeMs))) continue;
+    ready.push({ p, write: documentWrite(p.prepared, states[i]) });
+  }
+  if (ready.length === 0 || ctx.signal.aborted) return;
+  try {
+    await ctx.runtime.store.writeDocuments(ready.map((r) => r.write));
+  } catch (err) {
+    if (ready.length === 1) return failPending(ctx, { ...ready[0].p, file: ready[0].p.prepared.file }, err);
+    for (const { p, write } of ready) await commitPending([p], [write.states], ctx);
+    return;
+  }
+  for (const { p, write } of ready) {
+    ctx.tracker.setStatus(p.item.path, p.item.folder, 'done');
+    ctx.tracker.recordDocument(p.size, write.doc.documentTokens ?? 0);
+    const tokens = write.passages.reduce((sum, passage) => sum + passage.tokenCount, 0);
+    ctx.emit({ type: 'documentIndexed', path: p.item.path, passages: write.passages.length, tokens });
+  }
+}
+
+/** A document's own problem: recorded as failed unless the work was cancelled or the file changed. */
+async function failPending(
+  ctx: SyncContext,
+  p: { item: WorkItem; size: number; mtimeMs: number; stored: DocumentRecord | undefined; file: FileOnDisk },
+  err: unknown,
+): Promise<void> {
+  if (ctx.signal.aborted || !ctx.isWanted(p.item)) return;
+  if (await changedSince(ctx, p.item, p.size, p.mtimeMs)) return;
+  await fail(ctx, p.file, p.stored, failureOf(err));
 }
 
 /** A file deleted or rewritten while it was read: forget or re-queue it instead of storing stale work. */

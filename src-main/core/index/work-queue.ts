@@ -41,4 +41,8 @@ export class WorkQueue {
   values(): IterableIterator<WorkItem> {
     return this.items.values();
   }
+
+  [Symbol.iterator](): IterableIterator<WorkItem> {
+    return this.items.values();
+  }
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { DeskError } from '../errors';
 import type { LowerStates } from '../model/types';
-import { defaultBm25, passageTerms, type Bm25Params } from '../answer/bm25';
+import { defaultBm25, passageTerms, type Bm25Params, type PassageTerms } from '../answer/bm25';
 import { identityDifferences, passageId, schemaVersion } from './cache-key';
 import { bytesPerToken, decodeStates, encodeStates, readStatesHeader, statesHeaderBytes } from './quantize';
 import { TermIndex } from './term-index';
@@ -197,25 +197,20 @@ export class LibraryStore implements LibraryStoreApi {
   }
 
   async writeDocument(write: DocumentWrite): Promise<void> {
-    const { doc, passages } = write;
-    checkWrite(write);
+    await this.writeDocuments([write]);
+  }
+
+  /** Several whole documents in one transaction: one commit (and sync) instead of one each. */
+  async writeDocuments(writes: DocumentWrite[]): Promise<void> {
+    for (const write of writes) checkWrite(write);
     // Quantise and analyse before the transaction: the write lock is held only for the puts.
-    const encoded = write.states.map((s) => encodeStates(s, this.identity.precision));
-    const postings = passages.map((p) => passageTerms(p.text));
+    const prepared = writes.map((write) => ({
+      write,
+      encoded: write.states.map((s) => encodeStates(s, this.identity.precision)),
+      postings: write.passages.map((p) => [p.id, passageTerms(p.text)] as const),
+    }));
     await this.env.childTransaction(() => {
-      this.removeInTxn(doc.path);
-      this.putDocInTxn({ ...doc, passageIds: passages.map((p) => p.id) });
-      const counts = this.counts();
-      passages.forEach((p, i) => {
-        this.passages.putSync(p.id, p);
-        this.termIndex.add(p.id, postings[i]);
-        counts.passages++;
-        if (!encoded[i]) return;
-        this.states.putSync(p.id, encoded[i]);
-        counts.storedTokens += write.states[i].tokens;
-        counts.stateBytes += encoded[i].length - statesHeaderBytes;
-      });
-      this.meta.putSync('counts', counts);
+      for (const { write, encoded, postings } of prepared) this.putWriteInTxn(write, encoded, postings);
     });
   }
 
@@ -279,6 +274,24 @@ export class LibraryStore implements LibraryStoreApi {
 
   private counts(): Counts {
     return { ...((this.meta.get('counts') as Counts | undefined) ?? zeroCounts) };
+  }
+
+  /** Replaces one document with its passages, states and postings. Inside a write transaction. */
+  private putWriteInTxn(write: DocumentWrite, encoded: Uint8Array[], postings: ReadonlyArray<readonly [string, PassageTerms]>): void {
+    const { doc, passages } = write;
+    this.removeInTxn(doc.path);
+    this.putDocInTxn({ ...doc, passageIds: passages.map((p) => p.id) });
+    const counts = this.counts();
+    this.termIndex.addMany(postings);
+    passages.forEach((p, i) => {
+      this.passages.putSync(p.id, p);
+      counts.passages++;
+      if (!encoded[i]) return;
+      this.states.putSync(p.id, encoded[i]);
+      counts.storedTokens += write.states[i].tokens;
+      counts.stateBytes += encoded[i].length - statesHeaderBytes;
+    });
+    this.meta.putSync('counts', counts);
   }
 
   /** Puts a document record and counts its tokens when it is done. Inside a write transaction. */

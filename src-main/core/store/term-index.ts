@@ -48,11 +48,26 @@ export class TermIndex {
 
   /** Adds a passage's postings. Call inside a write transaction. */
   add(passageId: string, pt: PassageTerms): void {
-    for (const [term, tf] of pt.tf) {
-      this.terms.putSync([term, passageId], [tf, pt.length]);
-      this.df.putSync(term, (this.df.get(term) ?? 0) + 1);
+    this.addMany([[passageId, pt]]);
+  }
+
+  /**
+   * Adds the postings of several passages (a whole document). Document frequencies are summed
+   * per term first, so each df key is read and written once rather than once per posting.
+   * Call inside a write transaction.
+   */
+  addMany(entries: ReadonlyArray<readonly [passageId: string, pt: PassageTerms]>): void {
+    const dfDelta = new Map<string, number>();
+    let length = 0;
+    for (const [passageId, pt] of entries) {
+      for (const [term, tf] of pt.tf) {
+        this.terms.putSync([term, passageId], [tf, pt.length]);
+        dfDelta.set(term, (dfDelta.get(term) ?? 0) + 1);
+      }
+      length += pt.length;
     }
-    this.addToCorpus(1, pt.length);
+    for (const [term, delta] of dfDelta) this.df.putSync(term, (this.df.get(term) ?? 0) + delta);
+    if (entries.length > 0) this.addToCorpus(entries.length, length);
   }
 
   /** Removes the postings of a passage with this text. Call inside a write transaction. */

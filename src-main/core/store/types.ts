@@ -98,6 +98,8 @@ export interface LibraryStoreApi {
   putDocumentStatus(doc: DocumentRecord): Promise<void>;
   /** Replaces the document with its passages, states and terms in ONE transaction. */
   writeDocument(write: DocumentWrite): Promise<void>;
+  /** writeDocument for several documents in ONE transaction (one commit): each is wholly present or absent. */
+  writeDocuments(writes: DocumentWrite[]): Promise<void>;
   removeDocument(path: string): Promise<void>;
   getPassage(id: string): PassageRecord | undefined;
   /**
