@@ -50,6 +50,16 @@ it('answers from the library with the split it was indexed with', async () => {
   expect(json.answers.length).toBeGreaterThan(0);
 });
 
+it('answers with int8 upper layers when asked, from the same cached states', async () => {
+  const args = ['Who discovered polonium?', '--db', db, '--model', tinyBertDir, '--cache-dir', join(root, 'graphs'), '--json'];
+  const fp32 = JSON.parse((await ask(args)).out);
+  const int8 = JSON.parse((await ask([...args, '--upper-weights', 'int8'])).out);
+  expect(int8.answers.length).toBeGreaterThan(0);
+  expect(int8.passages.map((p: { passageId: string }) => p.passageId)).toEqual(fp32.passages.map((p: { passageId: string }) => p.passageId));
+  expect(int8.answers[0].score).not.toBe(fp32.answers[0].score); // the int8 graph really ran
+  await expect(run([...args, '--upper-weights', 'int4'])).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+});
+
 it('searches passages without a model and marks the matched words', async () => {
   const { code, out } = await ask(['Which river flows through Vienna?', '--db', db, '--top', '2']);
   expect(code).toBe(0);

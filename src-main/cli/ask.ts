@@ -9,6 +9,7 @@ import { Reader } from '../core/answer/reader';
 import type { AnswerMode, AskResult } from '../core/answer/types';
 import { DeskError } from '../core/errors';
 import { Engine } from '../core/model/engine';
+import type { WeightPrecision } from '../core/model/onnx/int8-weights';
 import { loadTokenizer } from '../core/model/tokenizer';
 import type { ProviderName } from '../core/model/types';
 import { LibraryStore } from '../core/store/store';
@@ -16,7 +17,7 @@ import type { CacheIdentity } from '../core/store/types';
 
 const usage =
   'usage: ask "<question>" --db <dir> [--model DIR] [--mode deformer|full] [--top N]\n' +
-  '       [--answers N] [--cache-dir DIR] [--provider auto|cpu|...] [--json]';
+  '       [--answers N] [--cache-dir DIR] [--provider auto|cpu|...] [--upper-weights fp32|int8] [--json]';
 
 /** Runs the command; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
@@ -31,6 +32,8 @@ export async function run(args: string[]): Promise<number> {
       answers: { type: 'string', default: '5' },
       'cache-dir': { type: 'string' },
       provider: { type: 'string' },
+      // int8 upper layers: ~2x faster questions, passage states unchanged (README, "Answering").
+      'upper-weights': { type: 'string', default: 'fp32' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -56,6 +59,7 @@ export async function run(args: string[]): Promise<number> {
         passageOffset: identity.passageOffset,
         cacheDir: values['cache-dir'] ? resolve(values['cache-dir']) : join(dbDir, 'graphs'),
         provider: values.provider as ProviderName | undefined,
+        weights: values['upper-weights'] as WeightPrecision,
       })
     : null;
   try {
