@@ -4,7 +4,6 @@
  * highlighted contexts; without --model it prints the matching passages instead.
  */
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Reader } from '../core/answer/reader';
 import type { AnswerMode, AskResult } from '../core/answer/types';
 import { DeskError } from '../core/errors';
@@ -14,6 +13,7 @@ import { loadTokenizer } from '../core/model/tokenizer';
 import type { ProviderName } from '../core/model/types';
 import { LibraryStore } from '../core/store/store';
 import type { CacheIdentity } from '../core/store/types';
+import { parseCommand, usageError } from './args';
 
 const usage =
   'usage: ask "<question>" --db <dir> [--model DIR] [--mode deformer|full] [--top N]\n' +
@@ -21,7 +21,7 @@ const usage =
 
 /** Runs the command; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const parsed = parseCommand(usage, {
     args,
     allowPositionals: true,
     options: {
@@ -38,14 +38,9 @@ export async function run(args: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) {
-    console.log(usage);
-    return 0;
-  }
-  if (positionals.length !== 1 || !values.db) {
-    console.error(usage);
-    return 2;
-  }
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1 || !values.db) return usageError(usage);
   const mode = values.mode;
   if (mode !== 'deformer' && mode !== 'full') throw new DeskError('BAD_REQUEST', `--mode must be deformer or full, not "${mode}"`);
   const dbDir = resolve(values.db);

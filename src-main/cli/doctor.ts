@@ -4,15 +4,15 @@
  * CUDA when it is missing), the installed and active models, and a library cache's status.
  */
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { doctorReport, formatDoctorReport } from '../core/hub/doctor';
 import { defaultAppDataDir } from '../core/settings';
+import { parseCommand, usageError } from './args';
 
 const usage = 'usage: doctor [--db <dir>] [--models DIR] [--json]';
 
 /** Runs the command; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const parsed = parseCommand(usage, {
     args,
     allowPositionals: true,
     options: {
@@ -22,14 +22,9 @@ export async function run(args: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) {
-    console.log(usage);
-    return 0;
-  }
-  if (positionals.length > 0) {
-    console.error(usage);
-    return 2;
-  }
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  if (positionals.length > 0) return usageError(usage);
   const report = await doctorReport({
     modelsDir: resolve(values.models ?? join(defaultAppDataDir(), 'models')),
     dbDir: values.db ? resolve(values.db) : undefined,

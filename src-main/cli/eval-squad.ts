@@ -6,7 +6,6 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadSquad } from '../core/answer/squad-data';
 import { runSquadEval, type SquadEvalResult, type SquadSetting } from '../core/answer/squad-eval';
 import { openSquadLibrary } from '../core/answer/squad-library';
@@ -17,6 +16,7 @@ import { Engine } from '../core/model/engine';
 import { loadTokenizer } from '../core/model/tokenizer';
 import type { ProviderName } from '../core/model/types';
 import type { Precision } from '../core/store/types';
+import { parseCommand, usageError } from './args';
 
 const usage =
   'usage: eval-squad --model DIR [--mode deformer|full] [--k K] [--setting closed|open] [--limit N] [--out FILE]\n' +
@@ -27,7 +27,7 @@ const defaultData = resolve(repoRoot, '../shared/data/squad/dev-v1.1.json');
 
 /** Runs the command; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const parsed = parseCommand(usage, {
     args,
     options: {
       model: { type: 'string' },
@@ -45,14 +45,9 @@ export async function run(args: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) {
-    console.log(usage);
-    return 0;
-  }
-  if (!values.model) {
-    console.error(usage);
-    return 2;
-  }
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
+  if (!values.model) return usageError(usage);
   const model = resolve(values.model);
   const mode = oneOf<AnswerMode>(values.mode!, ['deformer', 'full'], '--mode');
   const setting = oneOf<SquadSetting>(values.setting!, ['closed', 'open'], '--setting');

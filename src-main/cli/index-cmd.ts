@@ -4,7 +4,6 @@
  */
 import { realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DeskError } from '../core/errors';
 import { Library } from '../core/index/library';
 import { defaultIndexSettings } from '../core/index/settings';
@@ -13,6 +12,7 @@ import { readConfig, recommendedK } from '../core/model/config';
 import type { ProviderName } from '../core/model/types';
 import type { Precision } from '../core/store/types';
 import { ProgressLine } from './index-progress';
+import { parseCommand, usageError } from './args';
 
 const usage =
   'usage: index <folder> --db <dir> [--model DIR] [--k K] [--precision fp32|fp16|int8] [--watch]\n' +
@@ -20,7 +20,7 @@ const usage =
 
 /** Runs the command; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const parsed = parseCommand(usage, {
     args,
     allowPositionals: true,
     options: {
@@ -40,14 +40,9 @@ export async function run(args: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) {
-    console.log(usage);
-    return 0;
-  }
-  if (positionals.length !== 1 || !values.db) {
-    console.error(usage);
-    return 2;
-  }
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1 || !values.db) return usageError(usage);
   const folder = resolve(positionals[0]);
   const dbDir = resolve(values.db);
   const model = values.model ? resolve(values.model) : null;

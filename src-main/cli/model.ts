@@ -5,11 +5,11 @@
  * Ctrl-C during a pull keeps the partial download; the same command resumes it.
  */
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { type Catalogue, findCatalogueEntry, loadCatalogue } from '../../models/catalogue';
 import { ModelManager } from '../core/hub/model-manager';
 import { formatBytes, type PullProgress } from '../core/hub/progress';
 import { defaultAppDataDir } from '../core/settings';
+import { parseCommand, usageError } from './args';
 
 const usage = [
   'usage: model pull <repo-id|catalogue-id>[@revision]   download from the Hugging Face hub (HF_ENDPOINT, HF_TOKEN, HTTPS_PROXY honoured)',
@@ -22,7 +22,7 @@ const usage = [
 
 /** Runs the command; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const parsed = parseCommand(usage, {
     args,
     allowPositionals: true,
     options: {
@@ -33,16 +33,11 @@ export async function run(args: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const [action, target, ...extra] = positionals;
-  if (values.help) {
-    console.log(usage);
-    return 0;
-  }
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
+  const [action, target, ...extra] = parsed.positionals;
   const needsTarget = ['pull', 'import', 'remove', 'use'].includes(action ?? '');
-  if (!action || extra.length > 0 || (needsTarget ? !target : action !== 'list' || target)) {
-    console.error(usage);
-    return 2;
-  }
+  if (!action || extra.length > 0 || (needsTarget ? !target : action !== 'list' || target)) return usageError(usage);
   const modelsDir = resolve(values.models ?? join(defaultAppDataDir(), 'models'));
   const catalogue = loadCatalogue();
   const manager = new ModelManager({ modelsDir, knownSha256: (repo, revision) => pinnedHashes(catalogue, repo, revision) });
