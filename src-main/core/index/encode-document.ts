@@ -1,4 +1,5 @@
 import { DeskError } from '../errors';
+import { planBatches } from '../model/engine-inputs';
 import type { LowerStates, QaEngine, Tokenizer } from '../model/types';
 import { passageId } from '../store/cache-key';
 import type { DocumentRecord, DocumentWrite, PassageRecord } from '../store/types';
@@ -65,19 +66,18 @@ export async function prepareDocument(file: FileOnDisk, ctx: PrepareContext): Pr
 }
 
 /**
- * The lower pass over the windows of several documents at once, in batches of windows sorted
- * by length across documents: fewer, less padded batches than one document at a time. Lower
+ * The lower pass over the windows of several documents at once, in batches of windows of
+ * similar length across documents (planBatches): fewer, less padded batches than one document at a time. Lower
  * states do not depend on the batch a window rides in, so the result is the same as encoding
  * each document alone. Returns each document's states in window order ([] without a model).
  */
 export async function lowerDocuments(documents: PassageWindow[][], ctx: LowerContext): Promise<LowerStates[][]> {
   const all = documents.flatMap((windows, doc) => windows.map((window, index) => ({ window, doc, index })));
-  all.sort((a, b) => a.window.ids.length - b.window.ids.length);
   const states: LowerStates[][] = documents.map(() => []);
-  for (let start = 0; start < all.length; start += ctx.batchSize) {
+  for (const planned of planBatches(all.map(({ window: w }) => w.ids.length), ctx.batchSize)) {
     await ctx.beforeBatch();
     throwIfCancelled(ctx.signal);
-    const batch = all.slice(start, start + ctx.batchSize);
+    const batch = planned.map((i) => all[i]);
     if (ctx.engine) {
       const lowered = await ctx.engine.lowerPassages(batch.map(({ window: w }) => ({ ids: w.ids, offsets: w.offsets })));
       batch.forEach(({ doc, index }, i) => (states[doc][index] = lowered[i]));
