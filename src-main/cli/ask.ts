@@ -55,6 +55,7 @@ export async function run(args: string[]): Promise<number> {
         cacheDir: values['cache-dir'] ? resolve(values['cache-dir']) : join(dbDir, 'graphs'),
         provider: values.provider as ProviderName | undefined,
         weights: values['upper-weights'] as WeightPrecision,
+        openFirst: 'ask', // answering only: the lower graph never opens
       })
     : null;
   try {

@@ -270,6 +270,7 @@ export class DeskService implements DeskApi {
           provider: s.provider,
           cacheDir: this.graphsDir,
           threads: this.options.threads,
+          openFirst: 'ask', // answering only: indexing runs its own engine in the indexer process
         });
       } catch (err) {
         this.modelProblem = `The model "${this.active.name}" could not be loaded: ${(err as Error).message}`;

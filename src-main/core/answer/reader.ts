@@ -18,7 +18,7 @@ export interface ReaderOptions {
   store: LibraryStoreApi;
   /** null when no QA model is installed: `ask` then searches passages only. */
   engine: QaEngine | null;
-  /** The model's tokenizer: when given, `full` mode tokenizes the question without its lower pass. */
+  /** The model's tokenizer: when given, `full` mode tokenizes the question with it (else the engine's). */
   tokenizer?: Tokenizer;
   /** Documents still waiting to be indexed (the indexer's queue), for the "indexing" note. */
   pendingDocuments?: () => number;
@@ -97,14 +97,17 @@ export class Reader {
     return finish();
   }
 
-  /** Deformer mode: the question's lower pass once, cached passage states, one batched upper pass. */
+  /**
+   * Deformer mode: cached passage states, then the question's lower pass and one batched upper
+   * pass in a single run (askPass): upperMs holds both, questionMs only the tokenizing.
+   */
   private async readCached(engine: QaEngine, text: string, passages: PassageRecord[], result: AskResult): Promise<Read | null> {
     const { store } = this.options;
     const { timings } = result;
     let t = performance.now();
-    const question = await engine.encodeQuestion(text);
+    const question = engine.questionSegment(text);
     timings.questionMs = performance.now() - t;
-    this.noteTruncation(question.segment, text, result);
+    this.noteTruncation(question, text, result);
 
     t = performance.now();
     const states = passages.map((p) => readStates(store, p, engine.config.hidden));
@@ -114,7 +117,7 @@ export class Reader {
     if (kept.length === 0) return null;
 
     t = performance.now();
-    const logits = await engine.upperPass(question.lowerStates, states.filter((s): s is LowerStates => s !== null));
+    const logits = await engine.askPass(question, states.filter((s): s is LowerStates => s !== null));
     timings.upperMs = performance.now() - t;
     return { passages: kept, logits };
   }
@@ -124,10 +127,7 @@ export class Reader {
     const { tokenizer } = this.options;
     const { timings } = result;
     let t = performance.now();
-    // The full pass needs only the question's tokens: skip its lower pass when we can tokenize.
-    const segment = tokenizer
-      ? tokenizer.questionSegment(text, maxQuestionTokens)
-      : (await engine.encodeQuestion(text)).segment;
+    const segment = tokenizer ? tokenizer.questionSegment(text, maxQuestionTokens) : engine.questionSegment(text);
     timings.questionMs = performance.now() - t;
     this.noteTruncation(segment, text, result);
 

@@ -121,8 +121,7 @@ async function readParagraph(options: SquadEvalOptions, context: string): Promis
     if (segments.length === 0) return '';
     let logits: SpanLogits[];
     if (mode === 'deformer') {
-      const encoded = await engine.encodeQuestion(question);
-      logits = await engine.upperPass(encoded.lowerStates, states);
+      logits = await engine.askPass(engine.questionSegment(question), states);
     } else {
       logits = await engine.fullPass(tokenizer.questionSegment(question, maxQuestionTokens), segments);
     }

@@ -103,10 +103,24 @@ export function checkStates(states: LowerStates, hidden: number, what: string): 
  */
 export function upperFeeds(question: LowerStates, passages: LowerStates[], hidden: number): { feeds: Record<string, ort.Tensor>; tokens: number } {
   checkStates(question, hidden, 'Question');
+  const { feeds, tokens } = passageFeeds(question.tokens, passages, hidden);
+  feeds[IO.questionStates] = new ort.Tensor('float32', question.data, [1, question.tokens, hidden]);
+  return { feeds, tokens };
+}
+
+/** Feeds for `ask`: the question segment's ids [1,Tq] (type 0, positions from 0) and the passages as for `upper`. */
+export function askFeeds(question: SequenceInput, passages: LowerStates[], config: ModelConfig): { feeds: Record<string, ort.Tensor>; tokens: number } {
+  const { feeds: segment } = sequenceFeeds([question], config);
+  const { feeds, tokens } = passageFeeds(question.ids.length, passages, config.hidden);
+  for (const name of [IO.inputIds, IO.tokenTypeIds, IO.positionIds]) if (segment[name]) feeds[name] = segment[name];
+  return { feeds, tokens };
+}
+
+/** Passage states [N,Tp,H] (padded to the longest) and the joint mask [N,Tq+Tp] behind a Tq-token question. */
+function passageFeeds(Tq: number, passages: LowerStates[], hidden: number): { feeds: Record<string, ort.Tensor>; tokens: number } {
   passages.forEach((p, i) => checkStates(p, hidden, `Passage ${i}`));
   const H = hidden;
   const N = passages.length;
-  const Tq = question.tokens;
   const Tp = Math.max(...passages.map((p) => p.tokens));
   let passageData: Float32Array; // [N,Tp,H]
   if (N === 1) {
@@ -120,7 +134,6 @@ export function upperFeeds(question: LowerStates, passages: LowerStates[], hidde
   passages.forEach((p, n) => mask.fill(1n, n * T, n * T + Tq + p.tokens));
   return {
     feeds: {
-      [IO.questionStates]: new ort.Tensor('float32', question.data, [1, Tq, H]),
       [IO.passageStates]: new ort.Tensor('float32', passageData, [N, Tp, H]),
       [IO.attentionMask]: new ort.Tensor('int64', mask, [N, T]),
     },

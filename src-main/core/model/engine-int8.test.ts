@@ -54,13 +54,19 @@ describe.each([
     rmSync(cacheDir, { recursive: true, force: true });
   });
 
-  it('fp32 and int8 upper graphs coexist in one cache folder; only the upper graph has DynamicQuantizeMatMul', () => {
+  it('fp32 and int8 upper graphs coexist in one cache folder; only the upper layers have DynamicQuantizeMatMul', () => {
     expect(int8.weights).toBe('int8');
     expect(fp32.weights).toBe('fp32');
     const folder = graphCacheDir(cacheDir, fp32.fingerprint);
-    expect(cachedGraphFiles(cacheDir, fp32.fingerprint)).toEqual(['full.onnx', 'lower-k2.onnx', 'upper-k2-int8.onnx', 'upper-k2.onnx']);
+    expect(cachedGraphFiles(cacheDir, fp32.fingerprint)).toEqual([
+      'ask-k2-int8.onnx', 'ask-k2.onnx', 'full.onnx', 'lower-k2.onnx', 'upper-k2-int8.onnx', 'upper-k2.onnx',
+    ]);
     expect(existsSync(join(folder, 'weights.bin')) && existsSync(join(folder, 'weights-int8.bin'))).toBe(true);
-    expect(int8.builtGraphs.map((p) => p.slice(folder.length + 1))).toEqual(['upper-k2-int8.onnx']);
+    expect(int8.builtGraphs.map((p) => p.slice(folder.length + 1)).sort()).toEqual(['ask-k2-int8.onnx', 'upper-k2-int8.onnx']);
+    // ask = the question's fp32 lower layers 1..2 (Attention) + the same int8 upper layers.
+    const ask = ops(join(folder, 'ask-k2-int8.onnx'));
+    expect(ask.filter((o) => o === 'com.microsoft:Attention')).toHaveLength(2);
+    expect(ask.filter((o) => o === 'com.microsoft:QAttention')).toHaveLength(int8.config.layers - 2);
     const upper = ops(join(folder, 'upper-k2-int8.onnx'));
     // Layers 3..4: QKV in QAttention, attention output + two FFN Linears as DynamicQuantizeMatMul.
     const upperLayers = int8.config.layers - 2;
@@ -101,6 +107,9 @@ describe.each([
     const passages = await int8.lowerPassages([3, 0, 5].map((i) => asSegment(golden.cases[i].deformer.passage_segment.input_ids)));
     expect(new Set(passages.map((p) => p.tokens)).size).toBeGreaterThan(1);
     const batched = await int8.upperPass(q, passages);
+    // The int8 ask graph runs the same ops on the same inputs: the same logits as upperPass.
+    const asked = await int8.askPass(asSegment(golden.cases[0].deformer.question_segment.input_ids), passages);
+    asked.forEach((a, i) => expect(maxAbsDiff(a.start, batched[i].start)).toBeLessThan(1e-5));
     for (let i = 0; i < passages.length; i++) {
       const [single] = await int8.upperPass(q, [passages[i]]);
       expect(batched[i].start).toHaveLength(single.start.length);

@@ -76,6 +76,32 @@ describe('Engine', () => {
     expect(await engine.upperPass(q, [])).toEqual([]);
   });
 
+  it('askPass (question lower pass inside, one run) equals lowerQuestion + upperPass over padded batches', async () => {
+    const passages = await engine.lowerPassages([passageOf(3), passageOf(0), passageOf(5)]);
+    for (const question of [questionOf(0), questionOf(4)]) {
+      const reference = await engine.upperPass(await engine.lowerQuestion(question), passages);
+      const asked = await engine.askPass(question, passages);
+      expect(asked).toHaveLength(3);
+      asked.forEach((a, i) => {
+        expect(a.questionTokens).toBe(question.ids.length);
+        expect(a.start).toHaveLength(reference[i].start.length);
+        expect(maxAbsDiff(a.start, reference[i].start)).toBeLessThan(1e-6);
+        expect(maxAbsDiff(a.end, reference[i].end)).toBeLessThan(1e-6);
+      });
+    }
+    expect(await engine.askPass(questionOf(0), [])).toEqual([]);
+    // A reader's engine opens `ask` first; `lower` still opens on demand, on the same provider.
+    const reader = await Engine.fromCheckpoint(checkpoint, { k: 2, cacheDir, provider: 'cpu', openFirst: 'ask' });
+    try {
+      const [a] = await reader.askPass(questionOf(0), passages.slice(0, 1));
+      expect(sameBits(a.start, (await engine.askPass(questionOf(0), passages.slice(0, 1)))[0].start)).toBe(true);
+      expect(sameBits((await reader.lowerPassages([passageOf(3)]))[0].data, passages[0].data)).toBe(true);
+      expect(reader.provider.name).toBe('cpu');
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('fullPass builds [CLS] q [SEP] p [SEP] with types 0/1 and positions 0..L-1, matching HF', async () => {
     const cases = [0, 4];
     const question = questionOf(0);

@@ -1,16 +1,18 @@
 /**
  * The DeFormer engine: one checkpoint, one split point k, one session per graph kind.
  *   lowerPassages: passage segments `p [SEP]` → states after layer k (cached by the indexer)
- *   encodeQuestion: `[CLS] q [SEP]` → its lower states, computed once per question
- *   upperPass: question states joined with N passages' states → span logits, one batch
+ *   askPass: `[CLS] q [SEP]` through layers 1..k, joined with N passages' cached states,
+ *            layers k+1..n → span logits, one batch, one ONNX Runtime run (what answering uses)
+ *   encodeQuestion + upperPass: the same in two runs, with the question's states in hand
  *   fullPass: the ordinary model, for evaluation and the benchmark
- * Settings (config, k, P) are read-only; sessions are created once; tensors are per call.
+ * Settings (config, k, P) are read-only; sessions are created once, on first use (an indexer
+ * never opens the answering graphs, a reader never opens `lower`); tensors are per call.
  */
 import { availableParallelism } from 'node:os';
 import type * as ort from 'onnxruntime-node';
 import { DeskError } from '../errors';
 import { loadCheckpoint } from './checkpoint';
-import { planBatches, sequenceFeeds, upperFeeds, type SequenceInput } from './engine-inputs';
+import { askFeeds, planBatches, sequenceFeeds, upperFeeds, type SequenceInput } from './engine-inputs';
 import { ensureGraphs } from './graph-cache';
 import { IO, type GraphKind } from './onnx/graphs';
 import type { WeightPrecision } from './onnx/int8-weights';
@@ -35,7 +37,12 @@ export interface EngineOpenOptions extends EngineOptions {
   /** Where provider fallbacks are reported. */
   log?: (line: string) => void;
   /**
-   * Linear weights of the UPPER graph: 'int8' runs QKV as QAttention and the attention-output
+   * The graph opened up front, on which the provider is chosen ('lower' for an indexer, 'ask'
+   * for a reader); the others open on first use with that provider. Default 'lower'.
+   */
+  openFirst?: 'lower' | 'ask';
+  /**
+   * Linear weights of the UPPER layers (graphs `upper` and `ask`): 'int8' runs QKV as QAttention and the attention-output
    * and FFN Linears as DynamicQuantizeMatMul (per-column int8 weights; ~1% of the logit range
    * drift on BERT-base shapes, ~2.5x faster). The lower pass stays fp32
    * either way, so cached passage states and the store identity do not change. Default 'fp32'.
@@ -52,13 +59,9 @@ export interface FullDebugOutput {
 const DEFAULT_MAX_QUESTION_TOKENS = 64;
 const DEFAULT_LOWER_BATCH = 8;
 
-/** Graph paths the engine opens (full and full-debug lazily). */
-interface GraphPaths {
-  lower: string;
-  upper: string;
-  full: string;
-  fullDebug: string | null;
-}
+/** The graphs an engine can run; each session opens on first use. */
+type SessionName = 'lower' | 'upper' | 'ask' | 'full' | 'fullDebug';
+type GraphPaths = Record<SessionName, string | null>; // fullDebug: null unless debugHiddenStates
 
 /** Slices row b of a [B,T,H] (or [B,T]) output into a view of its first `tokens` rows. */
 function rowView(data: Float32Array, b: number, rowLength: number, tokens: number, width: number): Float32Array {
@@ -77,7 +80,7 @@ export class Engine implements QaEngine {
   readonly weights: WeightPrecision;
   /** Graph files this open had to build (empty when all came from the cache). */
   readonly builtGraphs: string[];
-  private readonly lazySessions = new Map<string, Promise<ort.InferenceSession>>();
+  private readonly sessions = new Map<SessionName, Promise<ort.InferenceSession>>();
 
   private constructor(
     checkpoint: Checkpoint,
@@ -85,11 +88,11 @@ export class Engine implements QaEngine {
     private readonly options: EngineOpenOptions,
     private readonly settings: SessionSettings,
     private readonly paths: GraphPaths,
-    private readonly lowerSession: ort.InferenceSession,
-    private readonly upperSession: ort.InferenceSession,
+    first: { name: SessionName; session: ort.InferenceSession },
     provider: ProviderChoice,
     builtGraphs: string[],
   ) {
+    this.sessions.set(first.name, Promise.resolve(first.session));
     this.config = checkpoint.config;
     this.fingerprint = checkpoint.fingerprint;
     this.k = options.k;
@@ -122,30 +125,28 @@ export class Engine implements QaEngine {
     if (weights !== 'fp32' && weights !== 'int8') {
       throw new DeskError('BAD_REQUEST', `Weight precision "${String(weights)}" is not one of fp32, int8.`);
     }
-    const kinds: GraphKind[] = [{ kind: 'lower', k: options.k }, { kind: 'upper', k: options.k, weights }, { kind: 'full' }];
+    const { k } = options;
+    const kinds: GraphKind[] = [{ kind: 'lower', k }, { kind: 'upper', k, weights }, { kind: 'ask', k, weights }, { kind: 'full' }];
     if (options.debugHiddenStates) kinds.push({ kind: 'full', hiddenStates: true });
     const graphs = ensureGraphs(checkpoint, options.cacheDir, kinds);
     const paths: GraphPaths = {
       lower: graphs[0].path,
       upper: graphs[1].path,
-      full: graphs[2].path,
-      fullDebug: graphs[3]?.path ?? null,
+      ask: graphs[2].path,
+      full: graphs[3].path,
+      fullDebug: graphs[4]?.path ?? null,
     };
     const settings: SessionSettings = {
       provider: options.provider ?? 'auto',
       threads: options.threads ?? availableParallelism(),
       spinning: options.spinning ?? false,
     };
-    const log = options.log ?? (() => {});
-    const lower = await openSession(paths.lower, settings, log);
-    // The provider that worked for `lower` is the one every other graph uses.
-    const chosen: SessionSettings = { ...settings, provider: lower.provider.name };
-    const upper = await openSession(paths.upper, chosen, log).catch(async (err: unknown) => {
-      await lower.session.release();
-      throw err;
-    });
+    const first = options.openFirst ?? 'lower';
+    const opened = await openSession(paths[first]!, settings, options.log);
+    // The provider that worked for the first graph is the one every other graph uses.
+    const chosen: SessionSettings = { ...settings, provider: opened.provider.name };
     const built = graphs.filter((g) => g.built).map((g) => g.path);
-    return new Engine(checkpoint, tokenizer, options, chosen, paths, lower.session, upper.session, lower.provider, built);
+    return new Engine(checkpoint, tokenizer, options, chosen, paths, { name: first, session: opened.session }, opened.provider, built);
   }
 
   /** Lower pass over raw sequences (any ids, token types, positions), batched by length; states in input order. */
@@ -155,7 +156,7 @@ export class Engine implements QaEngine {
     const batchSize = this.options.lowerBatchSize ?? DEFAULT_LOWER_BATCH;
     for (const batch of planBatches(inputs.map((s) => s.ids.length), batchSize)) {
       const { feeds, tokens } = sequenceFeeds(batch.map((i) => inputs[i]), this.config);
-      const result = await this.lowerSession.run(feeds);
+      const result = await (await this.session('lower')).run(feeds);
       const states = result[IO.states].data as Float32Array; // [B,T,H]
       batch.forEach((i, b) => {
         const n = inputs[i].ids.length;
@@ -176,18 +177,30 @@ export class Engine implements QaEngine {
     return states;
   }
 
-  async encodeQuestion(text: string): Promise<EncodedQuestion> {
-    if (!this.tokenizer) throw new Error('engine: opened without a tokenizer; use Engine.open for encodeQuestion');
+  questionSegment(text: string): Segment {
+    if (!this.tokenizer) throw new Error('engine: opened without a tokenizer; use Engine.open to tokenize questions');
     if (!text.trim()) throw new DeskError('QUESTION_EMPTY', 'The question is empty.');
-    const segment = this.tokenizer.questionSegment(text, this.options.maxQuestionTokens ?? DEFAULT_MAX_QUESTION_TOKENS);
+    return this.tokenizer.questionSegment(text, this.options.maxQuestionTokens ?? DEFAULT_MAX_QUESTION_TOKENS);
+  }
+
+  async encodeQuestion(text: string): Promise<EncodedQuestion> {
+    const segment = this.questionSegment(text);
     return { text, segment, lowerStates: await this.lowerQuestion(segment) };
   }
 
   async upperPass(question: LowerStates, passages: LowerStates[]): Promise<SpanLogits[]> {
     if (passages.length === 0) return [];
     const { feeds, tokens } = upperFeeds(question, passages, this.config.hidden);
-    const result = await this.upperSession.run(feeds);
+    const result = await (await this.session('upper')).run(feeds);
     return this.splitLogits(result, tokens, question.tokens, passages.map((p) => question.tokens + p.tokens));
+  }
+
+  async askPass(question: Segment, passages: LowerStates[]): Promise<SpanLogits[]> {
+    if (passages.length === 0) return [];
+    const Tq = question.ids.length;
+    const { feeds, tokens } = askFeeds({ ids: question.ids, tokenTypes: 0, positionStart: 0 }, passages, this.config);
+    const result = await (await this.session('ask')).run(feeds);
+    return this.splitLogits(result, tokens, Tq, passages.map((p) => Tq + p.tokens));
   }
 
   async fullPass(question: Segment, passages: Segment[]): Promise<SpanLogits[]> {
@@ -217,9 +230,9 @@ export class Engine implements QaEngine {
   }
 
   async close(): Promise<void> {
-    const lazy = await Promise.all(this.lazySessions.values());
-    await Promise.all([this.lowerSession, this.upperSession, ...lazy].map((s) => s.release()));
-    this.lazySessions.clear();
+    const opened = await Promise.allSettled(this.sessions.values());
+    this.sessions.clear();
+    await Promise.all(opened.map((s) => (s.status === 'fulfilled' ? s.value.release() : undefined)));
   }
 
   /** `[CLS] q [SEP]` ‖ `p [SEP]`: question ids then passage ids, types 0 then 1, positions 0..L−1. */
@@ -243,14 +256,16 @@ export class Engine implements QaEngine {
     }));
   }
 
-  /** Sessions opened on first use: the full graphs are for evaluation, not every engine needs them. */
-  private session(kind: 'full' | 'fullDebug'): Promise<ort.InferenceSession> {
-    const path = kind === 'full' ? this.paths.full : this.paths.fullDebug;
-    if (!path) throw new Error('engine: open with debugHiddenStates to get hidden states');
-    let session = this.lazySessions.get(kind);
+  /** The session of a graph, opened on first use with the provider chosen at open. */
+  private session(name: SessionName): Promise<ort.InferenceSession> {
+    let session = this.sessions.get(name);
     if (!session) {
+      const path = this.paths[name];
+      if (!path) throw new Error('engine: open with debugHiddenStates to get hidden states');
       session = openSession(path, this.settings, this.options.log).then((s) => s.session);
-      this.lazySessions.set(kind, session);
+      // A graph that failed to open is tried again on the next call, not cached as failed.
+      session.catch(() => this.sessions.delete(name));
+      this.sessions.set(name, session);
     }
     return session;
   }

@@ -12,7 +12,7 @@ import { tinyBertDir, tinyDistilBertDir } from '../testing/paths';
 import { loadCheckpoint } from './checkpoint';
 import { Engine, type SequenceInput } from './engine';
 import { maxAbsDiff, readGolden, sameBits, type GoldenSegment } from './golden-fixtures';
-import type { Checkpoint, LowerStates } from './types';
+import type { Checkpoint, LowerStates, Segment } from './types';
 
 const TOL = 1e-4;
 
@@ -20,6 +20,12 @@ const TOL = 1e-4;
 function segmentInput(s: GoldenSegment): SequenceInput {
   expect(s.position_ids[0]).toBe(0);
   return { ids: s.input_ids, tokenTypes: s.token_type_ids ?? 0, positionStart: 0 };
+}
+
+/** A golden question segment `[CLS] q [SEP]` as askPass takes it (type 0, positions from 0). */
+function questionSegment(s: GoldenSegment): Segment {
+  expect(s.token_type_ids?.every((t) => t === 0) ?? true).toBe(true);
+  return { ids: Int32Array.from(s.input_ids), offsets: s.input_ids.map(() => [-1, -1] as [number, number]) };
 }
 
 const flat = (rows: number[][]) => rows.flat();
@@ -72,6 +78,12 @@ describe.each([
       expect(logits.questionTokens).toBe(qs.input_ids.length);
       expect(maxAbsDiff(logits.start, split.start_logits), c.name).toBeLessThan(TOL);
       expect(maxAbsDiff(logits.end, split.end_logits), c.name).toBeLessThan(TOL);
+      // The one-run ask graph: the question's lower pass inside, the same logits.
+      const [asked] = await engine.askPass(questionSegment(qs), [p]);
+      expect(asked.questionTokens).toBe(qs.input_ids.length);
+      expect(maxAbsDiff(asked.start, split.start_logits), `${c.name} ask`).toBeLessThan(TOL);
+      expect(maxAbsDiff(asked.end, split.end_logits), `${c.name} ask`).toBeLessThan(TOL);
+      expect(maxAbsDiff(asked.start, logits.start)).toBeLessThan(1e-6);
       // Lower k' ≤ k entries are what the shallower engines compute.
       for (let j = 0; j < k; j++) {
         const [qj, pj] = await engines.get(j)!.lowerPass([segmentInput(qs), segmentInput(ps)]);
@@ -92,6 +104,8 @@ describe.each([
       const [l0] = await engines.get(0)!.upperPass(q0, [p0]);
       expect(l0.start).toHaveLength(c.input_ids.length);
       expect(l0.start.every(Number.isFinite)).toBe(true);
+      const [a0] = await engines.get(0)!.askPass(questionSegment(qs), [p0]); // no lower layer in the ask graph
+      expect(maxAbsDiff(a0.start, l0.start)).toBeLessThan(1e-6);
 
       // k = n: each segment alone through all layers is the full graph run on that segment alone,
       // and the logits are just the span head over [q_n; p_n].
@@ -100,6 +114,8 @@ describe.each([
       const pAlone = await full.fullPassWithHiddenStates(segmentInput(ps));
       expect(maxAbsDiff(pn.data, pAlone.hiddenStates[n].data)).toBeLessThan(1e-5);
       const [ln] = await full.upperPass(qn, [pn]);
+      const [an] = await full.askPass(questionSegment(qs), [pn]); // no upper layer in the ask graph
+      expect(maxAbsDiff(an.end, ln.end)).toBeLessThan(1e-6);
       const joint = [...qn.data, ...pn.data];
       const expectStart = Array.from(ln.start, (_, t) => head.b[0] + joint.slice(t * H, t * H + H).reduce((s, x, d) => s + x * head.w[d], 0));
       expect(maxAbsDiff(ln.start, expectStart)).toBeLessThan(1e-4);

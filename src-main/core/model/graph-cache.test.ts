@@ -25,9 +25,10 @@ describe('graph cache', () => {
     const first = await Engine.fromCheckpoint(checkpoint, { k: 2, cacheDir, provider: 'cpu', threads: 1 });
     await first.close();
     const dir = graphCacheDir(cacheDir, checkpoint.fingerprint);
-    expect(first.builtGraphs.map((p) => p.slice(dir.length + 1)).sort()).toEqual(['full.onnx', 'lower-k2.onnx', 'upper-k2.onnx']);
-    expect(cachedGraphFiles(cacheDir, checkpoint.fingerprint)).toEqual(['full.onnx', 'lower-k2.onnx', 'upper-k2.onnx']);
-    const files = ['weights.bin', 'manifest.json', 'lower-k2.onnx', 'upper-k2.onnx', 'full.onnx'];
+    const graphs = ['ask-k2.onnx', 'full.onnx', 'lower-k2.onnx', 'upper-k2.onnx'];
+    expect(first.builtGraphs.map((p) => p.slice(dir.length + 1)).sort()).toEqual(graphs);
+    expect(cachedGraphFiles(cacheDir, checkpoint.fingerprint)).toEqual(graphs);
+    const files = ['weights.bin', 'manifest.json', ...graphs];
     const before = mtimes(dir, files);
     // Graph files stay small: the weights are external.
     expect(statSync(join(dir, 'lower-k2.onnx')).size).toBeLessThan(64 * 1024);

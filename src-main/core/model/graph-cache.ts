@@ -1,10 +1,10 @@
 /**
  * The on-disk graph cache: `<cacheDir>/graphs/<fingerprint>/` holds `weights.bin` (all graph
  * weights, written once per checkpoint), `manifest.json` (builder version + weight table) and
- * small .onnx graphs that reference the weights (`lower-k9.onnx`, `upper-k9.onnx`, `full.onnx`).
+ * small .onnx graphs that reference the weights (`lower-k9.onnx`, `upper-k9.onnx`, `ask-k9.onnx`, `full.onnx`).
  * Every file is written to a temp name and renamed, so a crash or a concurrent opener never
  * sees half a file. A builder change bumps GRAPH_BUILDER_VERSION and invalidates the folder.
- * int8 upper graphs (`upper-k9-int8.onnx`) also read `weights-int8.bin`, indexed by
+ * int8 upper and ask graphs (`upper-k9-int8.onnx`, `ask-k9-int8.onnx`) also read `weights-int8.bin`, indexed by
  * `weights-int8.json`; both are written on the first int8 request, so fp32-only caches never hold them.
  */
 import { randomBytes } from 'node:crypto';
@@ -100,7 +100,7 @@ export function ensureGraphs(checkpoint: Checkpoint, cacheDir: string, kinds: Gr
   return kinds.map((kind) => {
     const path = join(dir, graphFileName(kind));
     if (existsSync(path)) return { path, built: false };
-    const needsInt8 = kind.kind === 'upper' && kind.weights === 'int8';
+    const needsInt8 = kind.kind !== 'lower' && kind.kind !== 'full' && kind.weights === 'int8';
     if (needsInt8) int8 ??= withInt8Weights(checkpoint, dir, weights);
     writeAtomically(path, buildGraph(checkpoint.config, needsInt8 && int8 ? int8 : weights, kind));
     return { path, built: true };

@@ -98,10 +98,17 @@ export interface QaEngine {
   readonly provider: { name: ProviderName; reason: string };
   /** Lower pass over passage segments (`p [SEP]`), batched and padded; one LowerStates per input, in order. */
   lowerPassages(segments: Segment[]): Promise<LowerStates[]>;
-  /** Tokenizes `[CLS] q [SEP]` (truncated to maxQuestionTokens) and runs its lower pass once. */
+  /** Tokenizes `[CLS] q [SEP]`, truncated to maxQuestionTokens; refuses an empty question. */
+  questionSegment(text: string): Segment;
+  /** questionSegment, then its lower pass once. */
   encodeQuestion(text: string): Promise<EncodedQuestion>;
   /** Upper pass of one question joined with N passages' lower states, in one batch; logits per passage. */
   upperPass(question: LowerStates, passages: LowerStates[]): Promise<SpanLogits[]>;
+  /**
+   * The question's lower pass and the upper pass over N cached passages in one run (graph
+   * `ask(k)`): the same logits as upperPass(lower states of `question`, passages), faster.
+   */
+  askPass(question: Segment, passages: LowerStates[]): Promise<SpanLogits[]>;
   /** The ordinary model over [CLS] q [SEP] p [SEP] (mode `full`); logits per passage. */
   fullPass(question: Segment, passages: Segment[]): Promise<SpanLogits[]>;
   close(): Promise<void>;

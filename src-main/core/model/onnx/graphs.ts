@@ -1,7 +1,9 @@
 /**
- * The three DeFormer graphs for a split point k (0 ≤ k ≤ n):
+ * The DeFormer graphs for a split point k (0 ≤ k ≤ n):
  *   lower(k): embeddings + layers 1..k over one segment        → states [B,T,H]
  *   upper(k): layers k+1..n + span head over [question; passage] → start/end logits [B,Tq+Tp]
+ *   ask(k):   lower(k) over the question segment, then upper(k) with N cached passages, in ONE
+ *             run: what answering a question costs (see buildAskGraph for why it exists)
  *   full:     the ordinary model over [CLS] q [SEP] p [SEP]     → start/end logits [B,T]
  * Weights are external (see weight-table.ts); each function returns ModelProto bytes.
  */
@@ -19,6 +21,7 @@ import type { WeightTable } from './weight-table';
 export type GraphKind =
   | { kind: 'lower'; k: number }
   | { kind: 'upper'; k: number; weights?: WeightPrecision }
+  | { kind: 'ask'; k: number; weights?: WeightPrecision }
   | { kind: 'full'; hiddenStates?: boolean };
 
 /** Graph input/output names, shared with the engine that feeds them. */
@@ -65,23 +68,58 @@ export function buildLowerGraph(cfg: ModelConfig, weights: WeightTable, k: numbe
  */
 export function buildUpperGraph(cfg: ModelConfig, weights: WeightTable, k: number, precision: WeightPrecision = 'fp32'): Uint8Array {
   checkK(cfg, k);
-  const H = cfg.hidden;
   const b = new GraphBuilder(precision === 'int8' ? `upper-k${k}-int8` : `upper-k${k}`, weights);
-  const question = b.input(IO.questionStates, ElemType.float, [1, 'question_tokens', H]);
-  const passage = b.input(IO.passageStates, ElemType.float, ['batch', 'passage_tokens', H]);
-  const mask = b.input(IO.attentionMask, ElemType.int64, ['batch', 'tokens']);
+  const question = b.input(IO.questionStates, ElemType.float, [1, 'question_tokens', cfg.hidden]);
+  const { passage, mask } = upperInputs(b, cfg);
+  upperLayers(b, cfg, k, question, passage, attentionMask(b, mask), precision);
+  return b.encode();
+}
+
+/**
+ * ask(k): the question segment `[CLS] q [SEP]` through embeddings + layers 1..k with its own
+ * mask, then exactly upper(k) over it and N cached passages. The same nodes as lower(k) then
+ * upper(k), so the logits are the same; but one ONNX Runtime run instead of two: no round trip
+ * of the question states through JS, and one session's threads stay warm across the whole
+ * question (the 27-token lower pass is short enough that waking a second session's pool shows).
+ * Inputs: input_ids / token_type_ids / position_ids [1,Tq] of the question, passage_states
+ * [B,Tp,H], the joint attention_mask [B,Tq+Tp]; the question's own mask is its first Tq columns.
+ */
+export function buildAskGraph(cfg: ModelConfig, weights: WeightTable, k: number, precision: WeightPrecision = 'fp32'): Uint8Array {
+  checkK(cfg, k);
+  const b = new GraphBuilder(precision === 'int8' ? `ask-k${k}-int8` : `ask-k${k}`, weights);
+  const ids = b.input(IO.inputIds, ElemType.int64, [1, 'question_tokens']);
+  const typeIds = cfg.arch === 'bert' ? b.input(IO.tokenTypeIds, ElemType.int64, [1, 'question_tokens']) : null;
+  const positions = b.input(IO.positionIds, ElemType.int64, [1, 'question_tokens']);
+  const { passage, mask } = upperInputs(b, cfg);
+  const joint = attentionMask(b, mask); // [B,Tq+Tp] int32
+  const tq = b.node('Slice', [b.node('Shape', [ids]), b.ints([1]), b.ints([2])]); // [Tq]
+  const questionMask = b.node('Slice', [joint, b.ints([0, 0]), b.node('Concat', [b.ints([1]), tq], { axis: { i: 0 } }), b.ints([0, 1])]); // [1,Tq]
+  let question = embeddings(b, cfg, ids, typeIds, positions);
+  for (let i = 0; i < k; i++) question = encoderLayer(b, cfg, i, question, questionMask); // the lower pass is fp32 always
+  upperLayers(b, cfg, k, question, passage, joint, precision);
+  return b.encode();
+}
+
+/** Inputs shared by `upper` and `ask`: passage states [B,Tp,H] and the joint mask [B,Tq+Tp]. */
+function upperInputs(b: GraphBuilder, cfg: ModelConfig) {
+  return {
+    passage: b.input(IO.passageStates, ElemType.float, ['batch', 'passage_tokens', cfg.hidden]),
+    mask: b.input(IO.attentionMask, ElemType.int64, ['batch', 'tokens']),
+  };
+}
+
+/** Question [1,Tq,H] broadcast to B, joined with the passages, layers k+1..n + span head → logits outputs. */
+function upperLayers(b: GraphBuilder, cfg: ModelConfig, k: number, question: string, passage: string, joint: string, precision: WeightPrecision): void {
   // Target shape [B, Tq, H]: B from the passages, Tq and H from the question.
   const shapeP = b.node('Shape', [passage]);
   const shapeQ = b.node('Shape', [question]);
   const target = b.node('Concat', [b.node('Slice', [shapeP, b.ints([0]), b.ints([1])]), b.node('Slice', [shapeQ, b.ints([1]), b.ints([3])])], { axis: { i: 0 } });
   const questionB = b.node('Expand', [question, target]); // [B,Tq,H]
   let x = b.node('Concat', [questionB, passage], { axis: { i: 1 } }); // [B,Tq+Tp,H]
-  const joint = attentionMask(b, mask);
   for (let i = k; i < cfg.layers; i++) x = encoderLayer(b, cfg, i, x, joint, precision);
   const [start, end] = spanHead(b, x);
   b.output(start, IO.startLogits, ElemType.float, ['batch', 'tokens']);
   b.output(end, IO.endLogits, ElemType.float, ['batch', 'tokens']);
-  return b.encode();
 }
 
 /** full: the ordinary model → start/end logits; optionally every layer's hidden states. */
@@ -103,12 +141,13 @@ export function buildFullGraph(cfg: ModelConfig, weights: WeightTable, options: 
 export function buildGraph(cfg: ModelConfig, weights: WeightTable, kind: GraphKind): Uint8Array {
   if (kind.kind === 'lower') return buildLowerGraph(cfg, weights, kind.k);
   if (kind.kind === 'upper') return buildUpperGraph(cfg, weights, kind.k, kind.weights);
+  if (kind.kind === 'ask') return buildAskGraph(cfg, weights, kind.k, kind.weights);
   return buildFullGraph(cfg, weights, { hiddenStates: kind.hiddenStates });
 }
 
-/** File name of a graph in the cache folder, e.g. `lower-k9.onnx`, `upper-k9-int8.onnx`. */
+/** File name of a graph in the cache folder, e.g. `lower-k9.onnx`, `upper-k9-int8.onnx`, `ask-k9.onnx`. */
 export function graphFileName(kind: GraphKind): string {
   if (kind.kind === 'full') return kind.hiddenStates ? 'full-debug.onnx' : 'full.onnx';
-  if (kind.kind === 'upper' && kind.weights === 'int8') return `upper-k${kind.k}-int8.onnx`;
+  if (kind.kind !== 'lower' && kind.weights === 'int8') return `${kind.kind}-k${kind.k}-int8.onnx`;
   return `${kind.kind}-k${kind.k}.onnx`;
 }
