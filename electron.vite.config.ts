@@ -4,7 +4,7 @@ import { defineConfig } from 'electron-vite';
 
 /**
  * The desktop app (`npm run build` → out/): main (the window shell, the service) plus the indexer
- * process entry it starts as a utilityProcess; the preload bridge; the same renderer as the web
+ * process entry it starts as a utilityProcess and that process's lower-pass thread; the preload bridge; the same renderer as the web
  * shell. Run through scripts/electron-vite.mjs, which names the Electron version when the
  * electron package could not be installed.
  */
@@ -19,6 +19,8 @@ export default defineConfig({
         input: {
           index: resolve(root, 'src-main/electron/main.ts'),
           indexer: resolve(root, 'src-main/core/index/indexer-process.ts'),
+          // The indexer's lower-pass thread (index/lower-thread.ts looks for it beside indexer.js).
+          'lower-thread-worker': resolve(root, 'src-main/core/index/lower-thread-worker.ts'),
         },
       },
     },

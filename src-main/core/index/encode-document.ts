@@ -1,6 +1,6 @@
 import { DeskError } from '../errors';
 import { planBatches } from '../model/engine-inputs';
-import type { LowerStates, QaEngine, Tokenizer } from '../model/types';
+import type { LowerEncoder, LowerStates, Tokenizer } from '../model/types';
 import { passageId } from '../store/cache-key';
 import type { DocumentRecord, DocumentWrite, PassageRecord } from '../store/types';
 import { extractText } from '../text/extract';
@@ -27,7 +27,7 @@ export interface PrepareContext {
 /** What the lower pass over passages needs from the library. */
 export interface LowerContext {
   /** null: no model installed, passages and terms are written without lower states. */
-  engine: QaEngine | null;
+  engine: LowerEncoder | null;
   batchSize: number;
   signal: AbortSignal;
   /** Awaited before each lower-pass batch: pause() holds the pipeline here. */
@@ -74,16 +74,23 @@ export async function prepareDocument(file: FileOnDisk, ctx: PrepareContext): Pr
 export async function lowerDocuments(documents: PassageWindow[][], ctx: LowerContext): Promise<LowerStates[][]> {
   const all = documents.flatMap((windows, doc) => windows.map((window, index) => ({ window, doc, index })));
   const states: LowerStates[][] = documents.map(() => []);
-  for (const planned of planBatches(all.map(({ window: w }) => w.ids.length), ctx.batchSize)) {
+  const batches = planBatches(all.map(({ window: w }) => w.ids.length), ctx.batchSize).map((b) => b.map((i) => all[i]));
+  const collect = (batch: typeof all, lowered: LowerStates[]) => {
+    if (lowered.length > 0) batch.forEach(({ doc, index }, i) => (states[doc][index] = lowered[i])); // [] without a model
+    ctx.onBatch(batch.reduce((sum, { window: w }) => sum + w.ids.length, 0));
+  };
+  // The next batch is queued before the one running is awaited, so a lower pass running in its
+  // own thread (lower-thread.ts) never waits for this thread between batches.
+  let running: { batch: typeof all; lowered: Promise<LowerStates[]> } | undefined;
+  for (const batch of batches) {
     await ctx.beforeBatch();
     throwIfCancelled(ctx.signal);
-    const batch = planned.map((i) => all[i]);
-    if (ctx.engine) {
-      const lowered = await ctx.engine.lowerPassages(batch.map(({ window: w }) => ({ ids: w.ids, offsets: w.offsets })));
-      batch.forEach(({ doc, index }, i) => (states[doc][index] = lowered[i]));
-    }
-    ctx.onBatch(batch.reduce((sum, { window: w }) => sum + w.ids.length, 0));
+    const lowered = ctx.engine ? ctx.engine.lowerPassages(batch.map(({ window: w }) => ({ ids: w.ids, offsets: w.offsets }))) : Promise.resolve([]);
+    lowered.catch(() => {}); // observed below, or dropped when an earlier batch failed
+    if (running) collect(running.batch, await running.lowered);
+    running = { batch, lowered };
   }
+  if (running) collect(running.batch, await running.lowered);
   return states;
 }
 

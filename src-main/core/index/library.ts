@@ -47,6 +47,8 @@ export class Library implements LibraryControl {
   /** Start of the work not yet counted in the throughput. */
   private busyMark = 0;
   private lowerBatchCount = 0;
+  /** The next group, read and cut while the previous one encoded, with the abort signal it was taken under. */
+  private prefetched?: { ready: PendingDocument[]; abort: AbortController };
   /** The store commit of the last encoded group, which runs while the next group encodes. */
   private committing: Promise<void> = Promise.resolve();
   /** Serialises store writes between the worker and API calls (add/remove folder, reconfigure). */
@@ -309,7 +311,7 @@ export class Library implements LibraryControl {
     let didWork = false;
     for (;;) {
       await this.waitWhilePaused();
-      if (this.isClosed || this.queue.length === 0) break;
+      if (this.isClosed || (this.queue.length === 0 && !this.prefetched)) break;
       didWork = true;
       this.busyMark = Date.now();
       try {
@@ -320,34 +322,81 @@ export class Library implements LibraryControl {
       this.recordWork(0);
       this.throttle.schedule();
     }
+    if (this.prefetched) {
+      this.settle(this.prefetched.ready.map((p) => p.item.path)); // closed: never encoded
+      this.prefetched = undefined;
+    }
     await this.committing;
     this.worker = undefined;
     if (didWork) this.kick();
   }
 
   /**
-   * Takes queued documents until about `groupBatches` lower-pass batches of windows are pending
-   * (or the queue is empty, or pause was asked), so their windows share batches sorted by
-   * length. The group is stored in one transaction (each document wholly or not at all), which
-   * commits while the next group encodes.
+   * One group of documents: its windows share lower-pass batches sorted by length, and it is
+   * stored in one transaction (each document wholly or not at all) that commits while the next
+   * group encodes. While this group encodes (in the lower-pass thread), the next group is taken,
+   * read and cut here, and carried to the next call: extraction and tokenizing never leave the
+   * lower pass idle. A carried group whose work was cancelled (reconfigure, close) is dropped.
    */
   private async syncGroup(): Promise<void> {
-    const abort = new AbortController();
+    const carried = this.prefetched;
+    this.prefetched = undefined;
+    const abort = carried && !carried.abort.signal.aborted ? carried.abort : new AbortController();
     this.currentAbort = abort;
     const ctx = this.syncContext(abort.signal);
+    let ready: PendingDocument[] = [];
+    let next: PendingDocument[] = [];
+    try {
+      if (carried && carried.abort === abort) {
+        ready = carried.ready;
+        const last = ready[ready.length - 1];
+        this.tracker.current = { ...last.item, size: last.size };
+      } else {
+        if (carried) this.settle(carried.ready.map((p) => p.item.path));
+        ready = await this.takeGroup(ctx, false);
+      }
+      if (ready.length === 0) return;
+      const encoding = lowerPending(ready, ctx);
+      encoding.catch(() => {}); // awaited below, after the next group is read
+      next = await this.takeGroup(ctx, true);
+      const commit = await encoding;
+      // One commit in flight at a time; this group's runs while the next group encodes.
+      await this.committing;
+      this.committing = commit().catch((err: unknown) => console.error(`indexer: commit: ${err instanceof Error ? err.stack : String(err)}`));
+      if (next.length > 0) this.prefetched = { ready: next, abort };
+    } catch (err) {
+      this.settle([...ready, ...next].map((p) => p.item.path));
+      throw err;
+    } finally {
+      if (this.prefetched?.abort !== abort) this.currentAbort = undefined;
+    }
+  }
+
+  /**
+   * Takes queued documents until about `groupBatches` lower-pass batches of windows are pending
+   * (or the queue is empty, or pause was asked) and reads and cuts them. `ahead`: taken while
+   * the previous group encodes, so a document still in flight is left queued for later.
+   */
+  private async takeGroup(ctx: SyncContext, ahead: boolean): Promise<PendingDocument[]> {
     const { batchSize } = this.runtime.settings;
     const ready: PendingDocument[] = [];
     let windows = 0;
     try {
       // Counting documents taken too bounds a run of unchanged ones (no windows) holding the lock.
       for (let taken = 0; windows < groupBatches * batchSize && taken < groupBatches * batchSize && !this.isPaused; taken++) {
-        const item = this.isClosed || abort.signal.aborted ? undefined : this.queue.shift();
+        const item = this.isClosed || ctx.signal.aborted ? undefined : this.queue.shift();
         if (!item) break;
-        if (this.pending.has(item.path)) await this.committing; // its previous version is still being stored
+        if (this.pending.has(item.path)) {
+          if (ahead) {
+            this.queue.push(item); // its previous version is still being encoded: next round
+            break;
+          }
+          await this.committing; // its previous version is still being stored
+        }
         this.pending.set(item.path, item);
-        this.tracker.current = item;
+        if (!ahead) this.tracker.current = item;
         this.changed([item.path]);
-        const doc = ctx.isWanted(item) ? await prepareSync(item, ctx) : undefined;
+        const doc = ctx.isWanted(item) ? await prepareSync(item, { ...ctx, readingAhead: ahead }) : undefined;
         if (doc) {
           ready.push(doc);
           windows += doc.prepared.windows.length;
@@ -355,16 +404,11 @@ export class Library implements LibraryControl {
           this.settle([item.path]);
         }
       }
-      const commit = ready.length > 0 ? await lowerPending(ready, ctx) : undefined;
-      // One commit in flight at a time; this group's runs while the next group encodes.
-      await this.committing;
-      if (commit) this.committing = commit().catch((err: unknown) => console.error(`indexer: commit: ${err instanceof Error ? err.stack : String(err)}`));
     } catch (err) {
       this.settle(ready.map((p) => p.item.path));
       throw err;
-    } finally {
-      this.currentAbort = undefined;
     }
+    return ready;
   }
 
   /** These paths are no longer being worked on. */

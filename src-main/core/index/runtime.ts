@@ -1,8 +1,8 @@
-import { Engine } from '../model/engine';
 import { loadTokenizer } from '../model/tokenizer';
-import type { ProviderName, QaEngine, Tokenizer } from '../model/types';
+import type { LowerEncoder, ProviderName, Tokenizer } from '../model/types';
 import { LibraryStore } from '../store/store';
 import type { CacheIdentity, LibraryStoreApi } from '../store/types';
+import { LowerPassThread } from './lower-thread';
 import type { IndexSettings } from './types';
 
 /** Everything the runtime is built from; a change in any of the identity fields resets the store. */
@@ -22,7 +22,8 @@ export interface RuntimeOptions {
 export interface Runtime {
   readonly options: RuntimeOptions;
   readonly store: LibraryStoreApi;
-  readonly engine: QaEngine | null;
+  /** The lower pass, in its own thread (null without a model). */
+  readonly engine: LowerEncoder | null;
   readonly tokenizer: Tokenizer;
   readonly settings: IndexSettings;
   close(): Promise<void>;
@@ -74,8 +75,8 @@ export async function openRuntime(options: RuntimeOptions, previous?: Runtime): 
   }
 }
 
-function openEngine(options: RuntimeOptions): Promise<QaEngine> {
-  return Engine.open(options.model!, {
+function openEngine(options: RuntimeOptions): Promise<LowerEncoder> {
+  return LowerPassThread.open(options.model!, {
     k: options.k,
     passageOffset: options.passageOffset,
     provider: options.provider,

@@ -26,6 +26,8 @@ export interface SyncContext {
   onBatch(tokens: number): void;
   /** A pending document was stored, failed or dropped: it is no longer being worked on. */
   settled(item: WorkItem): void;
+  /** Reading the next group while another encodes: the progress's current file stays the encoding one. */
+  readingAhead?: boolean;
 }
 
 /** A document extracted and cut, waiting for its lower pass and its store transaction. */
@@ -62,7 +64,7 @@ export async function prepareSync(item: WorkItem, ctx: SyncContext): Promise<Pen
   const before = await lstat(path).catch(() => undefined);
   const doc = store.getDocument(path);
   if (!before?.isFile() || !isIndexablePath(folder, path)) return void (await forget(ctx, path, doc));
-  ctx.tracker.current = { ...item, size: before.size };
+  if (!ctx.readingAhead) ctx.tracker.current = { ...item, size: before.size };
   const file = { path, folder, size: before.size, mtimeMs: before.mtimeMs, sha256: '' };
   if (doc && isCurrent(doc, file.size, file.mtimeMs, settings.maxFileBytes)) return;
   if (file.size > settings.maxFileBytes) return void (await fail(ctx, file, doc, tooLarge(file.size, settings.maxFileBytes)));

@@ -114,6 +114,9 @@ export interface QaEngine {
   close(): Promise<void>;
 }
 
+/** The part of an engine an indexer needs (Engine, or index/lower-thread.ts running one in a thread). */
+export type LowerEncoder = Pick<QaEngine, 'config' | 'fingerprint' | 'k' | 'passageOffset' | 'provider' | 'lowerPassages' | 'close'>;
+
 /**
  * Tokenization through tokenizer.json (@huggingface/tokenizers), with char offsets computed
  * by us (the library gives none). Implemented in model/tokenizer.ts.
