@@ -374,16 +374,20 @@ export class Library implements LibraryControl {
 
   /**
    * Takes queued documents until about `groupBatches` lower-pass batches of windows are pending
-   * (or the queue is empty, or pause was asked) and reads and cuts them. `ahead`: taken while
-   * the previous group encodes, so a document still in flight is left queued for later.
+   * (one batch when nothing is encoding; or until the queue is empty, or pause was asked) and
+   * reads and cuts them. `ahead`: taken while the previous group encodes, so a document still in
+   * flight is left queued for later.
    */
   private async takeGroup(ctx: SyncContext, ahead: boolean): Promise<PendingDocument[]> {
+    // With nothing encoding, one batch's worth gets the lower pass going soonest; the groups
+    // read ahead are bigger, for batches sorted across more documents.
     const { batchSize } = this.runtime.settings;
+    const limit = (ahead ? groupBatches : 1) * batchSize;
     const ready: PendingDocument[] = [];
     let windows = 0;
     try {
       // Counting documents taken too bounds a run of unchanged ones (no windows) holding the lock.
-      for (let taken = 0; windows < groupBatches * batchSize && taken < groupBatches * batchSize && !this.isPaused; taken++) {
+      for (let taken = 0; windows < limit && taken < groupBatches * batchSize && !this.isPaused; taken++) {
         const item = this.isClosed || ctx.signal.aborted ? undefined : this.queue.shift();
         if (!item) break;
         if (this.pending.has(item.path)) {

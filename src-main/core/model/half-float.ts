@@ -42,9 +42,8 @@ export function bf16ToF32(bits: Uint16Array): Float32Array {
 }
 
 /** float32 → F16 bit patterns, round to nearest even; overflow becomes ±Infinity. */
-export function f32ToF16(values: Float32Array): Uint16Array {
+export function f32ToF16(values: Float32Array, out: Uint16Array = new Uint16Array(values.length)): Uint16Array {
   const bits32 = new Uint32Array(values.buffer, values.byteOffset, values.length);
-  const out = new Uint16Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = f32BitsToF16(bits32[i]);
   return out;
 }

@@ -27,6 +27,22 @@ function corruptError(bytes: Uint8Array): unknown {
 }
 
 describe('state records', () => {
+  it.each<Precision>(['fp32', 'fp16', 'int8'])('%s: encoding into a reused scratch buffer gives the same bytes as a fresh one', (precision) => {
+    const scratch = new Uint8Array(statesHeaderBytes + 9 * 4 * 16);
+    const big = { data: randomStates(9, 16, 7), tokens: 9, hidden: 16 };
+    expect(Array.from(encodeStates(big, precision, scratch))).toEqual(Array.from(encodeStates(big, precision)));
+    // A smaller record after it, with an all-zero token: nothing of the previous record may remain.
+    const data = randomStates(3, 16, 8);
+    data.fill(0, 16, 32);
+    const small = { data, tokens: 3, hidden: 16 };
+    const reused = encodeStates(small, precision, scratch);
+    expect(reused.buffer).toBe(scratch.buffer);
+    expect(Array.from(reused)).toEqual(Array.from(encodeStates(small, precision)));
+    // Too small or misaligned scratch: a fresh buffer instead.
+    expect(encodeStates(big, precision, new Uint8Array(8)).length).toBe(statesHeaderBytes + 9 * bytesPerToken(precision, 16));
+    expect(Array.from(encodeStates(small, precision, scratch.subarray(1)))).toEqual(Array.from(reused));
+  });
+
   it('store fp32 exactly, with tokens and hidden in the header', () => {
     const data = randomStates(7, 13);
     const bytes = encodeStates({ data, tokens: 7, hidden: 13 }, 'fp32');

@@ -33,9 +33,13 @@ export interface Int8States {
 }
 
 /** Symmetric per-token int8: q = round(x / scale), scale = maxabs / 127, so |x − q·scale| ≤ scale / 2. */
-export function quantizeInt8(data: Float32Array, tokens: number, hidden: number): Int8States {
-  const scales = new Float32Array(tokens);
-  const values = new Int8Array(tokens * hidden);
+export function quantizeInt8(
+  data: Float32Array,
+  tokens: number,
+  hidden: number,
+  into: Int8States = { scales: new Float32Array(tokens), values: new Int8Array(tokens * hidden) },
+): Int8States {
+  const { scales, values } = into;
   for (let t = 0; t < tokens; t++) {
     const row = t * hidden;
     let maxAbs = 0;
@@ -43,7 +47,10 @@ export function quantizeInt8(data: Float32Array, tokens: number, hidden: number)
     if (!Number.isFinite(maxAbs)) throw new Error(`lower states of token ${t} are not finite; int8 cannot store them`);
     const scale = Math.fround(maxAbs / 127);
     scales[t] = scale;
-    if (scale === 0) continue;
+    if (scale === 0) {
+      values.fill(0, row, row + hidden); // `into` may be a reused buffer
+      continue;
+    }
     for (let h = 0; h < hidden; h++) {
       values[row + h] = Math.max(-127, Math.min(127, Math.round(data[row + h] / scale)));
     }
@@ -62,25 +69,31 @@ export function dequantizeInt8(q: Int8States, tokens: number, hidden: number): F
   return out;
 }
 
-/** Lower states → the stored record (header + values) in `precision`. */
-export function encodeStates(states: LowerStates, precision: Precision): Uint8Array {
+/**
+ * Lower states → one stored record (header + values in `precision`). Written into `scratch` when
+ * it is large enough, so a store putting many records reuses one buffer (LMDB copies on put)
+ * instead of allocating ~1 MB per passage; else into a new buffer.
+ */
+export function encodeStates(states: LowerStates, precision: Precision, scratch?: Uint8Array): Uint8Array {
   const { data, tokens, hidden } = states;
   if (data.length !== tokens * hidden) {
     throw new Error(`lower states hold ${data.length} values, expected tokens ${tokens} × hidden ${hidden}`);
   }
-  const out = new Uint8Array(statesHeaderBytes + tokens * bytesPerToken(precision, hidden));
-  const header = new DataView(out.buffer);
+  const size = statesHeaderBytes + tokens * bytesPerToken(precision, hidden);
+  // The body is read as float32 / uint16 in place: it must start 4-byte aligned.
+  const out = scratch && scratch.byteLength >= size && scratch.byteOffset % 4 === 0 ? scratch.subarray(0, size) : new Uint8Array(size);
+  const header = new DataView(out.buffer, out.byteOffset, statesHeaderBytes);
+  header.setUint32(0, 0); // bytes 2–3 stay zero in a reused buffer
   header.setUint8(0, formatVersion);
   header.setUint8(1, precisionCodes[precision]);
   header.setUint32(4, tokens, true);
   header.setUint32(8, hidden, true);
-  const body = out.subarray(statesHeaderBytes);
-  if (precision === 'fp32') body.set(asBytes(data));
-  else if (precision === 'fp16') body.set(asBytes(f32ToF16(data)));
+  const bodyAt = out.byteOffset + statesHeaderBytes;
+  if (precision === 'fp32') out.set(asBytes(data), statesHeaderBytes);
+  else if (precision === 'fp16') f32ToF16(data, new Uint16Array(out.buffer, bodyAt, tokens * hidden));
   else {
-    const q = quantizeInt8(data, tokens, hidden);
-    body.set(asBytes(q.scales));
-    body.set(asBytes(q.values), 4 * tokens);
+    const scales = new Float32Array(out.buffer, bodyAt, tokens);
+    quantizeInt8(data, tokens, hidden, { scales, values: new Int8Array(out.buffer, bodyAt + 4 * tokens, tokens * hidden) });
   }
   return out;
 }

@@ -54,6 +54,8 @@ const zeroCounts: Counts = { passages: 0, storedTokens: 0, documentTokens: 0, st
 /** The library's LMDB cache: documents, passages, lower states and the BM25 term index (DESIGN §4). */
 export class LibraryStore implements LibraryStoreApi {
   private readonly termIndex: TermIndex;
+  /** The encode buffer for state records, reused across puts (see writeDocuments). */
+  private scratch: Uint8Array = new Uint8Array(0);
 
   private constructor(
     private readonly env: RootDatabase,
@@ -203,14 +205,11 @@ export class LibraryStore implements LibraryStoreApi {
   /** Several whole documents in one transaction: one commit (and sync) instead of one each. */
   async writeDocuments(writes: DocumentWrite[]): Promise<void> {
     for (const write of writes) checkWrite(write);
-    // Quantise and analyse before the transaction: the write lock is held only for the puts.
-    const prepared = writes.map((write) => ({
-      write,
-      encoded: write.states.map((s) => encodeStates(s, this.identity.precision)),
-      postings: write.passages.map((p) => [p.id, passageTerms(p.text)] as const),
-    }));
+    // Terms are analysed before the transaction; states are encoded inside it, one at a time into
+    // one reused buffer (putSync copies it into LMDB's pages before the next is encoded).
+    const prepared = writes.map((write) => ({ write, postings: write.passages.map((p) => [p.id, passageTerms(p.text)] as const) }));
     await this.env.childTransaction(() => {
-      for (const { write, encoded, postings } of prepared) this.putWriteInTxn(write, encoded, postings);
+      for (const { write, postings } of prepared) this.putWriteInTxn(write, postings);
     });
   }
 
@@ -277,7 +276,7 @@ export class LibraryStore implements LibraryStoreApi {
   }
 
   /** Replaces one document with its passages, states and postings. Inside a write transaction. */
-  private putWriteInTxn(write: DocumentWrite, encoded: Uint8Array[], postings: ReadonlyArray<readonly [string, PassageTerms]>): void {
+  private putWriteInTxn(write: DocumentWrite, postings: ReadonlyArray<readonly [string, PassageTerms]>): void {
     const { doc, passages } = write;
     this.removeInTxn(doc.path);
     this.putDocInTxn({ ...doc, passageIds: passages.map((p) => p.id) });
@@ -286,10 +285,13 @@ export class LibraryStore implements LibraryStoreApi {
     passages.forEach((p, i) => {
       this.passages.putSync(p.id, p);
       counts.passages++;
-      if (!encoded[i]) return;
-      this.states.putSync(p.id, encoded[i]);
-      counts.storedTokens += write.states[i].tokens;
-      counts.stateBytes += encoded[i].length - statesHeaderBytes;
+      const states = write.states[i];
+      if (!states) return;
+      const bytes = encodeStates(states, this.identity.precision, this.scratch);
+      if (bytes.buffer !== this.scratch.buffer) this.scratch = bytes; // grown: keep the bigger one
+      this.states.putSync(p.id, bytes);
+      counts.storedTokens += states.tokens;
+      counts.stateBytes += bytes.length - statesHeaderBytes;
     });
     this.meta.putSync('counts', counts);
   }
