@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { utilityProcess } from 'electron';
 import { IndexerHost } from '../core/index/indexer-host';
 import type { LibraryOptions } from '../core/index/library';
+import { withLargeBufferMalloc } from '../core/index/malloc-env';
 import type { IndexerPort } from '../core/index/protocol';
 
 /**
@@ -10,7 +11,11 @@ import type { IndexerPort } from '../core/index/protocol';
  * out/main/indexer.js), which finds `process.parentPort` there.
  */
 export async function startUtilityIndexer(options: LibraryOptions): Promise<IndexerHost> {
-  const child = utilityProcess.fork(join(import.meta.dirname, 'indexer.js'), [], { serviceName: 'DeFormer Desk indexer', stdio: 'inherit' });
+  const child = utilityProcess.fork(join(import.meta.dirname, 'indexer.js'), [], {
+    serviceName: 'DeFormer Desk indexer',
+    stdio: 'inherit',
+    env: withLargeBufferMalloc(process.env),
+  });
   const port: IndexerPort = {
     send: (message) => child.postMessage(message),
     onMessage: (listener) => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DeskError, fromWire } from '../errors';
 import type { DocumentRecord, StoreStats } from '../store/types';
 import type { LibraryChanges, LibraryControl, LibraryOptions } from './library';
+import { withLargeBufferMalloc } from './malloc-env';
 import { childProcessPort, type IndexerMethods, type IndexerPort, type LibrarySnapshot, type MethodName, type Reply } from './protocol';
 import type { FolderProgress, IndexEvent } from './types';
 
@@ -44,7 +45,8 @@ export class IndexerHost implements LibraryControl {
   static async fork(options: LibraryOptions, forkOptions: ForkOptions = {}): Promise<IndexerHost> {
     const entry = forkOptions.entry ?? defaultEntry();
     const execArgv = forkOptions.execArgv ?? (entry.endsWith('.ts') ? ['--import', 'tsx'] : []);
-    const child = fork(entry, [], { execArgv, env: forkOptions.env ?? process.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const env = withLargeBufferMalloc(forkOptions.env ?? process.env);
+    const child = fork(entry, [], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const host = new IndexerHost(childProcessPort(child));
     host.child = child;
     child.on('exit', (code, signal) => host.disconnected(`indexer process exited (${signal ?? `code ${code}`})`));
