@@ -71,7 +71,7 @@ async function measure(run: () => Promise<unknown>): Promise<{ wall: number; cpu
  * Alternates the two workloads: `warmup` untimed rounds, then `runs` timed ones; medians.
  * CPU time is reported beside wall time: on a shared machine it moves far less with load.
  */
-async function alternate(full: () => Promise<unknown>, deformer: () => Promise<unknown>, runs: number, warmup = 2) {
+async function alternate(full: () => Promise<unknown>, deformer: () => Promise<unknown>, runs: number, warmup = 3) {
   for (let i = 0; i < warmup; i++) {
     await full();
     await deformer();
@@ -116,7 +116,7 @@ export async function runEngineBench(opts: { quick: boolean; workDir: string; lo
     const plan: Array<{ k: number; batch: number; runs: number }> = quick
       ? [{ k: 9, batch: 1, runs: 5 }]
       : [
-          ...Array.from({ length: n + 1 }, (_, k) => ({ k, batch: 1, runs: 20 })),
+          ...Array.from({ length: n + 1 }, (_, k) => ({ k, batch: 1, runs: 30 })),
           // DistilBERT: n = 6 gives k = 3 and 4.
           { k: Math.floor(n / 2), batch: 10, runs: 5 },
           { k: recommendedK(n), batch: 10, runs: 5 },
