@@ -43,9 +43,12 @@ export class LowerPassThread implements LowerEncoder {
     const worker = startWorker(data);
     return new Promise((resolve, reject) => {
       const early = (why: Error) => reject(why);
+      const exited = (code: number) => reject(new DeskError('INTERNAL', `the lower-pass thread exited (code ${code}) before its engine opened`));
       worker.once('error', early);
+      worker.once('exit', exited);
       worker.once('message', (reply: ThreadReply) => {
         worker.off('error', early);
+        worker.off('exit', exited);
         if (reply.kind === 'ready') {
           resolve(new LowerPassThread(worker, reply.config, reply.fingerprint, reply.provider, options.k, options.passageOffset ?? 0));
         } else {
