@@ -42,9 +42,9 @@ export interface EngineOpenOptions extends EngineOptions {
    */
   openFirst?: 'lower' | 'ask';
   /**
-   * Linear weights of the UPPER layers (graphs `upper` and `ask`): 'int8' runs QKV as QAttention and the attention-output
-   * and FFN Linears as DynamicQuantizeMatMul (per-column int8 weights; ~1% of the logit range
-   * drift on BERT-base shapes, ~2.5x faster). The lower pass stays fp32
+   * Linear weights of the UPPER layers (graphs `upper` and `ask`): 'int8' runs QKV as QAttention
+   * and the attention-output and FFN Linears as DynamicQuantizeMatMul (per-column int8 weights;
+   * ~1% of the logit range drift on BERT-base shapes, ~2.5x faster). The lower pass stays fp32
    * either way, so cached passage states and the store identity do not change. Default 'fp32'.
    */
   weights?: WeightPrecision;
