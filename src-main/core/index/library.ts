@@ -341,21 +341,18 @@ export class Library implements LibraryControl {
   private async syncGroup(): Promise<void> {
     const carried = this.prefetched;
     this.prefetched = undefined;
-    const abort = carried && !carried.abort.signal.aborted ? carried.abort : new AbortController();
+    const usable = carried && !carried.abort.signal.aborted ? carried : undefined;
+    if (carried && !usable) this.settle(carried.ready.map((p) => p.item.path));
+    const abort = usable?.abort ?? new AbortController();
     this.currentAbort = abort;
     const ctx = this.syncContext(abort.signal);
     let ready: PendingDocument[] = [];
     let next: PendingDocument[] = [];
     try {
-      if (carried && carried.abort === abort) {
-        ready = carried.ready;
-        const last = ready[ready.length - 1];
-        this.tracker.current = { ...last.item, size: last.size };
-      } else {
-        if (carried) this.settle(carried.ready.map((p) => p.item.path));
-        ready = await this.takeGroup(ctx, false);
-      }
+      ready = usable ? usable.ready : await this.takeGroup(ctx, false);
       if (ready.length === 0) return;
+      const last = ready[ready.length - 1];
+      this.tracker.current = { ...last.item, size: last.size };
       const encoding = lowerPending(ready, ctx);
       encoding.catch(() => {}); // awaited below, after the next group is read
       next = await this.takeGroup(ctx, true);
