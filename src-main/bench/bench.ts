@@ -56,7 +56,9 @@ for (const section of sections) {
   log(`\n== ${section} ==`);
   if (section === 'engine') {
     const { runEngineBench } = await import('./engine-bench');
-    report.engine = await runEngineBench({ quick, workDir, log });
+    const { rows, parts } = await runEngineBench({ quick, workDir, log });
+    report.engine = rows;
+    report.engineParts = parts;
   } else if (section === 'index') {
     const { runIndexBench } = await import('./index-bench');
     report.index = await runIndexBench({ quick, workDir, log });

@@ -32,6 +32,27 @@ export interface EngineBenchRow {
   peakRssMb: number;
 }
 
+/**
+ * Where the DeFormer time goes at one split, batch 1: its two halves timed apart (the `lower` and
+ * `upper` graphs, two runs) beside the share of the full model's time their FLOPs predict.
+ * Measured after the rows, so the extra sessions do not weigh on their peak RSS.
+ */
+export interface EnginePartsRow {
+  model: string;
+  layers: number;
+  k: number;
+  fullMs: number;
+  deformerMs: number;
+  /** Median ms of `engine.lowerQuestion`: embeddings + layers 1..k over the question alone. */
+  questionLowerMs: number;
+  /** Median ms of `engine.upperPass`: layers k+1..n + span head over [q; p]. */
+  upperMs: number;
+  /** fullMs · k·f(c) / (n·f(c+m)): the question's lower pass at the full model's FLOP rate. */
+  questionFlopShareMs: number;
+  /** fullMs · (n−k) / n: the upper pass at the full model's FLOP rate. */
+  upperFlopShareMs: number;
+}
+
 const QUESTION_TOKENS = 27;
 const PASSAGE_TOKENS = 320;
 const CLS = 101;
@@ -40,10 +61,18 @@ const SEP = 102;
 /** FLOPs of one layer over t tokens of width H (DESIGN §1). */
 const layerFlops = (t: number, H: number) => 24 * t * H * H + 4 * t * t * H;
 
-/** n·N·f(c+m) / (k·f(c) + (n−k)·N·f(c+m)): the question's lower pass is paid once per batch of N. */
+/**
+ * The full model's FLOPs that DeFormer's halves cost per question, as fractions: the question's
+ * lower pass k·f(c) (paid once per batch of N) and the upper pass (n−k)·N·f(c+m), over n·N·f(c+m).
+ */
+export function deformerFlopShares(n: number, k: number, H: number, c: number, m: number, batch = 1) {
+  return { question: (k * layerFlops(c, H)) / (n * batch * layerFlops(c + m, H)), upper: (n - k) / n };
+}
+
+/** n·N·f(c+m) / (k·f(c) + (n−k)·N·f(c+m)) (DESIGN §1). */
 export function theoreticalSpeedup(n: number, k: number, H: number, c: number, m: number, batch = 1): number {
-  const joint = layerFlops(c + m, H);
-  return (n * batch * joint) / (k * layerFlops(c, H) + (n - k) * batch * joint);
+  const shares = deformerFlopShares(n, k, H, c, m, batch);
+  return 1 / (shares.question + shares.upper);
 }
 
 /** A segment of `length` deterministic word-piece ids ending in `end`, starting with `start` if given. */
@@ -68,26 +97,20 @@ async function measure(run: () => Promise<unknown>): Promise<{ wall: number; cpu
 }
 
 /**
- * Alternates the two workloads: `warmup` untimed rounds, then `runs` timed ones; medians.
+ * Alternates the workloads: `warmup` untimed rounds, then `runs` timed ones; medians per workload.
  * CPU time is reported beside wall time: on a shared machine it moves far less with load.
  */
-async function alternate(full: () => Promise<unknown>, deformer: () => Promise<unknown>, runs: number, warmup = 3) {
-  for (let i = 0; i < warmup; i++) {
-    await full();
-    await deformer();
+async function alternate<K extends string>(workloads: Record<K, () => Promise<unknown>>, runs: number, warmup = 3) {
+  const names = Object.keys(workloads) as K[];
+  for (let i = 0; i < warmup; i++) for (const name of names) await workloads[name]();
+  const timed = new Map(names.map((name) => [name, [] as Array<{ wall: number; cpu: number }>]));
+  for (let i = 0; i < runs; i++) for (const name of names) timed.get(name)!.push(await measure(workloads[name]));
+  const medians = {} as Record<K, { wall: number; cpu: number }>;
+  for (const name of names) {
+    const xs = timed.get(name)!;
+    medians[name] = { wall: median(xs.map((r) => r.wall)), cpu: median(xs.map((r) => r.cpu)) };
   }
-  const fullRuns: Array<{ wall: number; cpu: number }> = [];
-  const deformerRuns: Array<{ wall: number; cpu: number }> = [];
-  for (let i = 0; i < runs; i++) {
-    fullRuns.push(await measure(full));
-    deformerRuns.push(await measure(deformer));
-  }
-  return {
-    fullMs: median(fullRuns.map((r) => r.wall)),
-    deformerMs: median(deformerRuns.map((r) => r.wall)),
-    fullCpuMs: median(fullRuns.map((r) => r.cpu)),
-    deformerCpuMs: median(deformerRuns.map((r) => r.cpu)),
-  };
+  return medians;
 }
 
 async function ensureCheckpoint(preset: keyof typeof randomCheckpointPresets, workDir: string, log: (l: string) => void): Promise<Checkpoint> {
@@ -102,10 +125,15 @@ async function ensureCheckpoint(preset: keyof typeof randomCheckpointPresets, wo
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
 
 /** Runs the engine benchmark; `quick` is BERT-base, k = 9, batch 1, 5 runs. */
-export async function runEngineBench(opts: { quick: boolean; workDir: string; log: (line: string) => void }): Promise<EngineBenchRow[]> {
+export async function runEngineBench(opts: {
+  quick: boolean;
+  workDir: string;
+  log: (line: string) => void;
+}): Promise<{ rows: EngineBenchRow[]; parts: EnginePartsRow[] }> {
   const { quick, workDir, log } = opts;
   const cacheDir = join(workDir, 'engine-cache');
   const rows: EngineBenchRow[] = [];
+  const parts: EnginePartsRow[] = [];
   const presets = quick ? (['bert-base'] as const) : (['bert-base', 'distilbert-base'] as const);
   const question = segment(QUESTION_TOKENS, 1, CLS);
   const passages = Array.from({ length: 10 }, (_, i) => segment(PASSAGE_TOKENS, 100 + i, null));
@@ -127,8 +155,7 @@ export async function runEngineBench(opts: { quick: boolean; workDir: string; lo
       const batchPassages = passages.slice(0, batch);
       const cached: LowerStates[] = await engine.lowerPassages(batchPassages);
       const timing = await alternate(
-        () => engine.fullPass(question, batchPassages),
-        () => engine.askPass(question, cached),
+        { full: () => engine.fullPass(question, batchPassages), deformer: () => engine.askPass(question, cached) },
         runs,
       );
       await engine.close();
@@ -140,19 +167,67 @@ export async function runEngineBench(opts: { quick: boolean; workDir: string; lo
         batch,
         questionTokens: QUESTION_TOKENS,
         passageTokens: PASSAGE_TOKENS,
-        fullMs: round(timing.fullMs, 1),
-        deformerMs: round(timing.deformerMs, 1),
-        speedup: round(timing.fullMs / timing.deformerMs, 2),
+        fullMs: round(timing.full.wall, 1),
+        deformerMs: round(timing.deformer.wall, 1),
+        speedup: round(timing.full.wall / timing.deformer.wall, 2),
         theoreticalSpeedup: round(theoreticalSpeedup(n, k, H, QUESTION_TOKENS, PASSAGE_TOKENS, batch), 2),
         peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       };
       rows.push(row);
       log(
         `${preset} k=${k} batch=${batch}: full ${row.fullMs} ms, deformer ${row.deformerMs} ms, ` +
-          `speedup ${row.speedup}x (theory ${row.theoreticalSpeedup}x; CPU time ${round(timing.fullCpuMs, 0)} / ` +
-          `${round(timing.deformerCpuMs, 0)} ms = ${round(timing.fullCpuMs / timing.deformerCpuMs, 2)}x), peak RSS ${row.peakRssMb} MB`,
+          `speedup ${row.speedup}x (theory ${row.theoreticalSpeedup}x; CPU time ${round(timing.full.cpu, 0)} / ` +
+          `${round(timing.deformer.cpu, 0)} ms = ${round(timing.full.cpu / timing.deformer.cpu, 2)}x), peak RSS ${row.peakRssMb} MB`,
       );
     }
+    parts.push(await measureParts({ checkpoint, model: preset, k: recommendedK(n), runs: quick ? 5 : 30, cacheDir, log }));
   }
-  return rows;
+  return { rows, parts };
+}
+
+/** The EnginePartsRow of `checkpoint` at split k: 27-token question, one 320-token passage. */
+export async function measureParts(opts: {
+  checkpoint: Checkpoint;
+  model: string;
+  k: number;
+  runs: number;
+  cacheDir: string;
+  log: (line: string) => void;
+}): Promise<EnginePartsRow> {
+  const { checkpoint, k } = opts;
+  const question = segment(QUESTION_TOKENS, 1, CLS);
+  const passage = segment(PASSAGE_TOKENS, 100, null);
+  const { layers: n, hidden: H } = checkpoint.config;
+  const engine = await Engine.fromCheckpoint(checkpoint, { k, cacheDir: opts.cacheDir });
+  const [cached] = await engine.lowerPassages([passage]);
+  const questionStates = await engine.lowerQuestion(question);
+  const timing = await alternate(
+    {
+      full: () => engine.fullPass(question, [passage]),
+      deformer: () => engine.askPass(question, [cached]),
+      questionLower: () => engine.lowerQuestion(question),
+      upper: () => engine.upperPass(questionStates, [cached]),
+    },
+    opts.runs,
+  );
+  await engine.close();
+  const fullMs = timing.full.wall;
+  const shares = deformerFlopShares(n, k, H, QUESTION_TOKENS, PASSAGE_TOKENS);
+  const row: EnginePartsRow = {
+    model: opts.model,
+    layers: n,
+    k,
+    fullMs: round(fullMs, 1),
+    deformerMs: round(timing.deformer.wall, 1),
+    questionLowerMs: round(timing.questionLower.wall, 1),
+    upperMs: round(timing.upper.wall, 1),
+    questionFlopShareMs: round(fullMs * shares.question, 1),
+    upperFlopShareMs: round(fullMs * shares.upper, 1),
+  };
+  opts.log(
+    `${opts.model} k=${k} batch=1 halves: question lower pass ${row.questionLowerMs} ms (FLOP share of full ${row.questionFlopShareMs} ms, ` +
+      `${round(row.questionLowerMs / row.questionFlopShareMs, 2)}x), upper pass ${row.upperMs} ms (${row.upperFlopShareMs} ms, ` +
+      `${round(row.upperMs / row.upperFlopShareMs, 2)}x); one askPass run ${row.deformerMs} ms`,
+  );
+  return row;
 }
