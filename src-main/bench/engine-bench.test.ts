@@ -29,11 +29,13 @@ it('times the two halves of a DeFormer question apart, beside their FLOP shares 
     const checkpoint = await loadCheckpoint(tinyBertDir);
     const row = await measureParts({ checkpoint, model: 'tiny-bert', k: 3, runs: 2, cacheDir, log: (l) => lines.push(l) });
     expect(row).toMatchObject({ model: 'tiny-bert', layers: 4, k: 3 });
-    for (const ms of [row.fullMs, row.deformerMs, row.questionLowerMs, row.upperMs]) expect(ms).toBeGreaterThan(0);
+    for (const ms of [row.fullMs, row.deformerMs, row.questionLowerMs, row.upperMs, row.rawFullMs, row.rawDeformerMs]) expect(ms).toBeGreaterThan(0);
+    expect(row.rawSpeedup).toBeGreaterThan(0);
     const shares = deformerFlopShares(4, 3, 32, 27, 320);
     expect(row.upperFlopShareMs).toBeCloseTo(row.fullMs * shares.upper, 0);
     expect(row.questionFlopShareMs).toBeCloseTo(row.fullMs * shares.question, 0);
     expect(lines.join('\n')).toMatch(/tiny-bert k=3 batch=1 halves: question lower pass .* ms .* upper pass .* ms/);
+    expect(lines.join('\n')).toMatch(/tiny-bert k=3 batch=1 raw ORT stack .* full .* ms, DeFormer .* ms/);
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }

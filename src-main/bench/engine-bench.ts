@@ -5,12 +5,14 @@
  * machine load (other processes on a shared CPU move absolute times, not the ratio).
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { makeRandomCheckpoint, randomCheckpointPresets } from '../../models/random-checkpoint';
 import { loadCheckpoint } from '../core/model/checkpoint';
 import { recommendedK } from '../core/model/config';
 import { Engine } from '../core/model/engine';
 import type { Checkpoint, LowerStates, Segment } from '../core/model/types';
+import { openRawStack } from './raw-stack';
 
 /** One measured configuration. */
 export interface EngineBenchRow {
@@ -34,7 +36,8 @@ export interface EngineBenchRow {
 
 /**
  * Where the DeFormer time goes at one split, batch 1: its two halves timed apart (the `lower` and
- * `upper` graphs, two runs) beside the share of the full model's time their FLOPs predict.
+ * `upper` graphs, two runs) beside the share of the full model's time their FLOPs predict, and a
+ * raw ONNX Runtime stack of the same split timed in the same rounds (raw-stack.ts).
  * Measured after the rows, so the extra sessions do not weigh on their peak RSS.
  */
 export interface EnginePartsRow {
@@ -51,6 +54,10 @@ export interface EnginePartsRow {
   questionFlopShareMs: number;
   /** fullMs · (n−k) / n: the upper pass at the full model's FLOP rate. */
   upperFlopShareMs: number;
+  /** Plain ORT over the FLOP-carrying ops only, same split, same rounds (raw-stack.ts). */
+  rawFullMs: number;
+  rawDeformerMs: number;
+  rawSpeedup: number;
 }
 
 const QUESTION_TOKENS = 27;
@@ -201,16 +208,19 @@ export async function measureParts(opts: {
   const engine = await Engine.fromCheckpoint(checkpoint, { k, cacheDir: opts.cacheDir });
   const [cached] = await engine.lowerPassages([passage]);
   const questionStates = await engine.lowerQuestion(question);
+  const raw = await openRawStack(checkpoint.config, k, QUESTION_TOKENS, PASSAGE_TOKENS, availableParallelism());
   const timing = await alternate(
     {
       full: () => engine.fullPass(question, [passage]),
       deformer: () => engine.askPass(question, [cached]),
       questionLower: () => engine.lowerQuestion(question),
       upper: () => engine.upperPass(questionStates, [cached]),
+      rawFull: raw.full,
+      rawDeformer: raw.deformer,
     },
     opts.runs,
   );
-  await engine.close();
+  await Promise.all([engine.close(), raw.close()]);
   const fullMs = timing.full.wall;
   const shares = deformerFlopShares(n, k, H, QUESTION_TOKENS, PASSAGE_TOKENS);
   const row: EnginePartsRow = {
@@ -223,11 +233,18 @@ export async function measureParts(opts: {
     upperMs: round(timing.upper.wall, 1),
     questionFlopShareMs: round(fullMs * shares.question, 1),
     upperFlopShareMs: round(fullMs * shares.upper, 1),
+    rawFullMs: round(timing.rawFull.wall, 1),
+    rawDeformerMs: round(timing.rawDeformer.wall, 1),
+    rawSpeedup: round(timing.rawFull.wall / timing.rawDeformer.wall, 2),
   };
   opts.log(
     `${opts.model} k=${k} batch=1 halves: question lower pass ${row.questionLowerMs} ms (FLOP share of full ${row.questionFlopShareMs} ms, ` +
       `${round(row.questionLowerMs / row.questionFlopShareMs, 2)}x), upper pass ${row.upperMs} ms (${row.upperFlopShareMs} ms, ` +
       `${round(row.upperMs / row.upperFlopShareMs, 2)}x); one askPass run ${row.deformerMs} ms`,
+  );
+  opts.log(
+    `${opts.model} k=${k} batch=1 raw ORT stack (FLOP-carrying ops only, same rounds): full ${row.rawFullMs} ms, ` +
+      `DeFormer ${row.rawDeformerMs} ms, ${row.rawSpeedup}x; the engine ${round(fullMs / timing.deformer.wall, 2)}x`,
   );
   return row;
 }
