@@ -38,7 +38,7 @@ export interface EngineBenchRow {
  * Where the DeFormer time goes at one split, batch 1: its two halves timed apart (the `lower` and
  * `upper` graphs, two runs) beside the share of the full model's time their FLOPs predict, and a
  * raw ONNX Runtime stack of the same split timed in the same rounds (raw-stack.ts).
- * Measured after the rows, so the extra sessions do not weigh on their peak RSS.
+ * Measured after all the rows, so its extra sessions do not weigh on their peak RSS.
  */
 export interface EnginePartsRow {
   model: string;
@@ -187,7 +187,11 @@ export async function runEngineBench(opts: {
           `${round(timing.deformer.cpu, 0)} ms = ${round(timing.full.cpu / timing.deformer.cpu, 2)}x), peak RSS ${row.peakRssMb} MB`,
       );
     }
-    parts.push(await measureParts({ checkpoint, model: preset, k: recommendedK(n), runs: quick ? 5 : 30, cacheDir, log }));
+  }
+  // After every row: the halves' extra sessions would otherwise raise the later rows' peak RSS.
+  for (const preset of presets) {
+    const checkpoint = await ensureCheckpoint(preset, workDir, log);
+    parts.push(await measureParts({ checkpoint, model: preset, k: recommendedK(checkpoint.config.layers), runs: quick ? 5 : 30, cacheDir, log }));
   }
   return { rows, parts };
 }
