@@ -1,7 +1,8 @@
 /**
  * The raw ONNX Runtime reference of the engine bench: only the ops DESIGN §1's f(t) counts
- * (ORT's fused Attention, then the attention-output and two FFN MatMuls; no biases, LayerNorm,
- * GELU, embeddings or span head), random weights inline, the engine's session options. `full`
+ * (ORT's fused Attention with its packed QKV bias, then the attention-output and two FFN MatMuls;
+ * no other bias, no LayerNorm, GELU, embeddings or span head), random weights inline, the
+ * engine's session options. `full`
  * runs n such layers over [q; p]; `deformer` runs k over q alone, joins p's given states and runs
  * n − k, in one graph as `ask(k)` does. Timed in the same rounds as the engine, its ratio is what
  * plain ORT reaches for this split on this machine at this moment, the yardstick for "the engine
