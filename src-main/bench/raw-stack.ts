@@ -9,14 +9,11 @@
  * adds almost nothing".
  */
 import * as ort from 'onnxruntime-node';
-import { onnx } from '../core/model/onnx/graph-builder';
+import { ElemType, IR_VERSION, OPSETS, onnx, valueInfo } from '../core/model/onnx/graph-builder';
 import { sessionOptions } from '../core/model/providers';
 import type { ModelConfig } from '../core/model/types';
 
 type Shape = Pick<ModelConfig, 'layers' | 'hidden' | 'heads' | 'intermediate'>;
-
-const FLOAT = 1;
-const INT32 = 6;
 
 /** Deterministic values in ±0.02; speed does not depend on them. */
 function randomBytes(count: number, seed: number): Uint8Array {
@@ -25,18 +22,13 @@ function randomBytes(count: number, seed: number): Uint8Array {
   return new Uint8Array(a.buffer);
 }
 
-function valueInfo(name: string, elemType: number, dims: Array<number | string>) {
-  const dim = dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
-  return onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType, shape: { dim } } } });
-}
-
 /** Layers `from`..`to`−1 over `x` with `mask`; returns the output name. */
 function addLayers(shape: Shape, nodes: object[], inits: object[], from: number, to: number, x: string, mask: string): string {
   const { hidden: H, intermediate: I } = shape;
   // One random buffer per matrix shape: every layer gets its own initializer (and packed copy) of it.
   const data = { qkv: randomBytes(H * 3 * H, 1), qkvBias: randomBytes(3 * H, 2), out: randomBytes(H * H, 3), ffnIn: randomBytes(H * I, 4), ffnOut: randomBytes(I * H, 5) };
   const weight = (name: string, dims: number[], rawData: Uint8Array) => {
-    inits.push(onnx.TensorProto.create({ name, dims, dataType: FLOAT, rawData }));
+    inits.push(onnx.TensorProto.create({ name, dims, dataType: ElemType.float, rawData }));
     return name;
   };
   const heads = onnx.AttributeProto.create({ name: 'num_heads', type: onnx.AttributeProto.AttributeType.INT, i: shape.heads });
@@ -55,11 +47,7 @@ function addLayers(shape: Shape, nodes: object[], inits: object[], from: number,
 
 function encode(nodes: object[], inits: object[], inputs: object[], output: object): Uint8Array {
   const graph = onnx.GraphProto.create({ name: 'raw-stack', node: nodes, initializer: inits, input: inputs, output: [output] });
-  const opsetImport = [
-    { domain: '', version: 17 },
-    { domain: 'com.microsoft', version: 1 },
-  ];
-  return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, opsetImport, graph })).finish();
+  return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: IR_VERSION, opsetImport: OPSETS, graph })).finish();
 }
 
 export interface RawStack {
@@ -76,15 +64,15 @@ export async function openRawStack(shape: Shape, k: number, c: number, m: number
   const fullNodes: object[] = [];
   const fullInits: object[] = [];
   const fullOut = addLayers(shape, fullNodes, fullInits, 0, shape.layers, 'x', 'mask');
-  const fullGraph = encode(fullNodes, fullInits, [valueInfo('x', FLOAT, [1, 'T', H]), valueInfo('mask', INT32, [1, 'T'])], valueInfo(fullOut, FLOAT, [1, 'T', H]));
+  const fullGraph = encode(fullNodes, fullInits, [valueInfo('x', ElemType.float, [1, 'T', H]), valueInfo('mask', ElemType.int32, [1, 'T'])], valueInfo(fullOut, ElemType.float, [1, 'T', H]));
 
   const nodes: object[] = [];
   const inits: object[] = [];
   const question = addLayers(shape, nodes, inits, 0, k, 'q', 'question_mask');
   nodes.push(onnx.NodeProto.create({ opType: 'Concat', input: [question, 'p'], output: ['joint'], attribute: [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 })] }));
   const out = addLayers(shape, nodes, inits, k, shape.layers, 'joint', 'mask');
-  const inputs = [valueInfo('q', FLOAT, [1, 'Tq', H]), valueInfo('p', FLOAT, [1, 'Tp', H]), valueInfo('question_mask', INT32, [1, 'Tq']), valueInfo('mask', INT32, [1, 'T'])];
-  const deformerGraph = encode(nodes, inits, inputs, valueInfo(out, FLOAT, [1, 'T', H]));
+  const inputs = [valueInfo('q', ElemType.float, [1, 'Tq', H]), valueInfo('p', ElemType.float, [1, 'Tp', H]), valueInfo('question_mask', ElemType.int32, [1, 'Tq']), valueInfo('mask', ElemType.int32, [1, 'T'])];
+  const deformerGraph = encode(nodes, inits, inputs, valueInfo(out, ElemType.float, [1, 'T', H]));
 
   const options = sessionOptions('cpu', threads);
   const fullSession = await ort.InferenceSession.create(fullGraph, options);

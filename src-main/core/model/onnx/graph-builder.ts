@@ -10,12 +10,12 @@ import type { WeightTable } from './weight-table';
 export const { onnx } = onnxProto;
 
 /** Opset 17 gives LayerNormalization; `com.microsoft` gives ORT's fused Attention. */
-const OPSETS = [
+export const OPSETS = [
   { domain: '', version: 17 },
   { domain: 'com.microsoft', version: 1 },
 ];
 /** IR version 8 is what opset 17 requires. */
-const IR_VERSION = 8;
+export const IR_VERSION = 8;
 
 /** One attribute value, tagged by its ONNX type. */
 export type Attr = { i: number } | { f: number } | { ints: number[] } | { s: string };
@@ -34,7 +34,8 @@ function attribute(name: string, value: Attr): InstanceType<typeof onnx.Attribut
   return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(value.s) });
 }
 
-function valueInfo(name: string, elemType: number, dims: Dim[]): InstanceType<typeof onnx.ValueInfoProto> {
+/** A graph input/output declaration. */
+export function valueInfo(name: string, elemType: number, dims: Dim[]): InstanceType<typeof onnx.ValueInfoProto> {
   const dim = dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
   return onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType, shape: { dim } } } });
 }
