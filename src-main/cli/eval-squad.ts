@@ -1,17 +1,17 @@
 /**
- * `eval-squad --model DIR [--mode deformer|full] [--k K] [--setting closed|open] [--limit N] [--out FILE]`
+ * `eval-squad --model DIR [--mode deformer|full] [--k K] [--setting closed|open] [--limit N] [--out FILE] [--split FILE]`
  * Runs the SQuAD v1.1 dev set through the reader (answer/squad-eval.ts) and prints EM, F1 (the
  * official metric) and latency per question. `--out FILE` gets the official answers file
  * ({question id: answer}) and FILE's `.metrics.json` sibling the scores.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { loadSquad } from '../core/answer/squad-data';
+import { heldOutPart, loadSquad } from '../core/answer/squad-data';
 import { runSquadEval, type SquadEvalResult, type SquadSetting } from '../core/answer/squad-eval';
 import { openSquadLibrary } from '../core/answer/squad-library';
 import type { AnswerMode } from '../core/answer/types';
 import { DeskError } from '../core/errors';
-import { readConfig, recommendedK } from '../core/model/config';
+import { defaultK, readConfig } from '../core/model/config';
 import { Engine } from '../core/model/engine';
 import { loadTokenizer } from '../core/model/tokenizer';
 import type { ProviderName } from '../core/model/types';
@@ -20,7 +20,7 @@ import { parseCommand, usageError } from './args';
 
 const usage =
   'usage: eval-squad --model DIR [--mode deformer|full] [--k K] [--setting closed|open] [--limit N] [--out FILE]\n' +
-  '       [--top N] [--data dev-v1.1.json] [--precision fp32|fp16|int8] [--cache-dir DIR] [--provider auto|cpu|...] [--threads N]';
+  '       [--top N] [--data dev-v1.1.json] [--split models/train/split.json (its held-out articles only)] [--precision fp32|fp16|int8] [--cache-dir DIR] [--provider auto|cpu|...] [--threads N]';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const defaultData = resolve(repoRoot, '../shared/data/squad/dev-v1.1.json');
@@ -38,6 +38,7 @@ export async function run(args: string[]): Promise<number> {
       out: { type: 'string' },
       top: { type: 'string', default: '10' },
       data: { type: 'string' },
+      split: { type: 'string' },
       precision: { type: 'string', default: 'fp16' },
       'cache-dir': { type: 'string' },
       provider: { type: 'string' },
@@ -53,10 +54,11 @@ export async function run(args: string[]): Promise<number> {
   const setting = oneOf<SquadSetting>(values.setting!, ['closed', 'open'], '--setting');
   const precision = oneOf<Precision>(values.precision!, ['fp32', 'fp16', 'int8'], '--precision');
   const cacheRoot = resolve(values['cache-dir'] ?? join(repoRoot, '.cache'));
-  const dataset = loadSquad(resolve(values.data ?? defaultData));
+  const all = loadSquad(resolve(values.data ?? defaultData));
+  const dataset = values.split ? heldOutPart(all, resolve(values.split)) : all;
 
   const engine = await Engine.open(model, {
-    k: values.k !== undefined ? int(values.k, '--k') : recommendedK(readConfig(model).layers),
+    k: values.k !== undefined ? int(values.k, '--k') : defaultK(readConfig(model)),
     cacheDir: cacheRoot,
     provider: values.provider as ProviderName | undefined,
     threads: values.threads ? int(values.threads, '--threads') : undefined,

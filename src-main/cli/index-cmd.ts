@@ -8,7 +8,7 @@ import { DeskError } from '../core/errors';
 import { Library } from '../core/index/library';
 import { defaultIndexSettings } from '../core/index/settings';
 import type { IndexEvent, IndexSettings } from '../core/index/types';
-import { readConfig, recommendedK } from '../core/model/config';
+import { defaultK, readConfig } from '../core/model/config';
 import type { ProviderName } from '../core/model/types';
 import type { Precision } from '../core/store/types';
 import { ProgressLine } from './index-progress';
@@ -61,7 +61,7 @@ export async function run(args: string[]): Promise<number> {
     {
       dbDir,
       model,
-      k: values.k ? int(values.k, '--k') : model ? recommendedK(readConfig(model).layers) : 0,
+      k: values.k ? int(values.k, '--k') : model ? defaultK(readConfig(model)) : 0,
       provider: values.provider as ProviderName | undefined,
       threads: values.threads ? int(values.threads, '--threads') : undefined,
       cacheDir: values['cache-dir'] ? resolve(values['cache-dir']) : join(dbDir, 'graphs'),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeskError } from '../errors';
-import type { ModelConfig } from './types';
+import type { DeformerSplit, ModelConfig } from './types';
 
 /**
  * config.json → ModelConfig. Hugging Face writes BERT and DistilBERT settings under different
@@ -64,11 +64,31 @@ export function parseConfig(json: unknown, file: string): ModelConfig {
   }
   // sinusoidal_pos_embds (e.g. distilbert-base-cased-distilled-squad) needs nothing special:
   // HF fills the position table with the sinusoids and saves it like a learned one.
+  const deformer = cfg.deformer === undefined ? undefined : parseDeformer(cfg.deformer, config.layers, f);
   if (config.hidden % config.heads !== 0) {
     const [h, n] = arch === 'bert' ? ['hidden_size', 'num_attention_heads'] : ['dim', 'n_heads'];
     f.fail(n, `(${config.heads}) does not divide ${h} (${config.hidden})`);
   }
-  return config;
+  return deformer ? { ...config, deformer } : config;
+}
+
+/** The recipe's `deformer` block: k within the layers, P a position, trainedK listing k. */
+function parseDeformer(v: unknown, layers: number, f: Fields): DeformerSplit {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) f.fail('deformer', 'must be an object');
+  const block = v as Json;
+  const k = block.k;
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k > layers) {
+    f.fail('deformer', `.k must be a whole number from 0 to ${layers}, got ${JSON.stringify(k)}`);
+  }
+  const P = block.passageOffset ?? 0;
+  if (typeof P !== 'number' || !Number.isInteger(P) || P < 0) {
+    f.fail('deformer', `.passageOffset must be a whole number ≥ 0, got ${JSON.stringify(P)}`);
+  }
+  const trained = block.trainedK ?? [k];
+  if (!Array.isArray(trained) || !trained.every((t) => Number.isInteger(t) && t >= 0 && t <= layers)) {
+    f.fail('deformer', `.trainedK must list whole numbers from 0 to ${layers}`);
+  }
+  return { k, passageOffset: P, trainedK: trained as number[] };
 }
 
 /**
@@ -139,6 +159,19 @@ class Fields {
 /** The default split: the top quarter of the layers joint (k = 3n/4, rounded down; the paper's 9 of 12). */
 export function recommendedK(layers: number): number {
   return Math.floor((3 * layers) / 4);
+}
+
+/**
+ * The k a model runs at unless the person picks another: the split its weights were fine-tuned for
+ * (config.json `deformer.k`), else recommendedK for a stock checkpoint.
+ */
+export function defaultK(config: ModelConfig): number {
+  return config.deformer?.k ?? recommendedK(config.layers);
+}
+
+/** Whether `k` is a split the checkpoint was trained for (a stock checkpoint was trained for none). */
+export function isTrainedK(config: ModelConfig, k: number): boolean {
+  return config.deformer?.trainedK.includes(k) ?? false;
 }
 
 /** Reads and checks `<dir>/config.json` alone (no weights): for defaults such as k before an engine opens. */

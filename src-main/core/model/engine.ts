@@ -112,8 +112,10 @@ export class Engine implements QaEngine {
    * Opens an engine over an already loaded checkpoint. Without a tokenizer everything but
    * `encodeQuestion` works (tests and benchmarks feed ids directly).
    */
-  static async fromCheckpoint(checkpoint: Checkpoint, options: EngineOpenOptions, tokenizer: Tokenizer | null = null): Promise<Engine> {
+  static async fromCheckpoint(checkpoint: Checkpoint, requested: EngineOpenOptions, tokenizer: Tokenizer | null = null): Promise<Engine> {
     const { layers, maxPositions } = checkpoint.config;
+    // A DeFormer-trained checkpoint says which P its weights learned; stock ones use 0.
+    const options = { ...requested, passageOffset: requested.passageOffset ?? checkpoint.config.deformer?.passageOffset ?? 0 };
     if (!Number.isInteger(options.k) || options.k < 0 || options.k > layers) {
       throw new DeskError('BAD_REQUEST', `Split point k=${options.k} is outside 0..${layers} for this ${layers}-layer model.`);
     }

@@ -23,6 +23,18 @@ export interface ModelConfig {
   layerNormEps: number;
   /** 'gelu' (exact, erf) is what BERT/DistilBERT QA checkpoints use. */
   activation: 'gelu' | 'gelu_new' | 'relu';
+  /** The split the weights were fine-tuned for (config.json `deformer`); absent on stock checkpoints. */
+  deformer?: DeformerSplit;
+}
+
+/** config.json's `deformer` block, written by the training recipe (models/train). */
+export interface DeformerSplit {
+  /** The k the weights were trained for: the model's default k. */
+  k: number;
+  /** P, the passage segment's first position id. */
+  passageOffset: number;
+  /** Every k this checkpoint was trained at (today always [k]). */
+  trainedK: number[];
 }
 
 /** A tensor as read from safetensors, widened to float32. */
