@@ -76,3 +76,22 @@ interface RawArticle {
     qas?: Array<{ id: string; question: string; answers?: Array<{ text: string; answer_start: number }> }>;
   }>;
 }
+
+/**
+ * The held-out articles of a training split (models/train/split.json: `{heldout: [titles], …}`):
+ * the questions the recipe never trained on. Throws when a listed title is not in the file.
+ */
+export function heldOutPart(dataset: SquadDataset, splitFile: string): SquadDataset {
+  let titles: unknown;
+  try {
+    titles = (JSON.parse(readFileSync(splitFile, 'utf8')) as { heldout?: unknown }).heldout;
+  } catch (err) {
+    throw new DeskError('BAD_REQUEST', `${splitFile}: not a readable JSON file (${(err as Error).message})`);
+  }
+  if (!Array.isArray(titles) || titles.length === 0) throw new DeskError('BAD_REQUEST', `${splitFile}: expected {"heldout": [article titles]}`);
+  const wanted = new Set(titles.map(String));
+  const paragraphs = dataset.paragraphs.filter((p) => wanted.has(p.title));
+  const missing = [...wanted].filter((t) => !paragraphs.some((p) => p.title === t));
+  if (missing.length) throw new DeskError('BAD_REQUEST', `${splitFile}: articles not in the data file: ${missing.join(', ')}`);
+  return { ...dataset, paragraphs };
+}
