@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isDeskError } from '../errors';
 import { tinyBertDir, tinyDistilBertDir } from '../testing/paths';
-import { parseConfig, readConfig, recommendedK } from './config';
+import { defaultK, isTrainedK, parseConfig, readConfig, recommendedK } from './config';
 
 const bertJson = JSON.parse(readFileSync(join(tinyBertDir, 'config.json'), 'utf-8'));
 const distilJson = JSON.parse(readFileSync(join(tinyDistilBertDir, 'config.json'), 'utf-8'));
@@ -91,5 +91,27 @@ describe('parseConfig', () => {
 
   it('refuses a config that is not an object', () => {
     expect(refusal([1, 2]).code).toBe('CHECKPOINT_BAD_CONFIG');
+  });
+});
+
+describe('the deformer block (a DeFormer-trained checkpoint)', () => {
+  it('gives the default k and P; a stock checkpoint falls back to recommendedK', () => {
+    const trained = parseConfig({ ...bertJson, deformer: { k: 3, passageOffset: 0, trainedK: [3], losses: { kd: 1 } } }, file);
+    expect(trained.deformer).toEqual({ k: 3, passageOffset: 0, trainedK: [3] });
+    expect(defaultK(trained)).toBe(3);
+    expect(isTrainedK(trained, 3)).toBe(true);
+    expect(isTrainedK(trained, 2)).toBe(false);
+    const stock = parseConfig(bertJson, file);
+    expect(stock.deformer).toBeUndefined();
+    expect(defaultK(stock)).toBe(recommendedK(4));
+    expect(isTrainedK(stock, recommendedK(4))).toBe(false);
+  });
+
+  it('refuses a k outside the layers or a bad P, naming the field', () => {
+    for (const deformer of [{ k: 5 }, { k: -1 }, { k: 1.5 }, { k: 2, passageOffset: -3 }, { k: 2, trainedK: [9] }, 'k=2']) {
+      const r = refusal({ ...bertJson, deformer });
+      expect(r.code).toBe('CHECKPOINT_BAD_CONFIG');
+      expect(r.field).toBe('deformer');
+    }
   });
 });
