@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import { DeskError } from '../errors';
+import { archiveLimits } from './archive';
 import { decodeText, type DecodedText } from './decode-text';
 import { extractDocx } from './extract-docx';
 import { extractPdf } from './extract-pdf';
@@ -47,19 +48,20 @@ export async function extractText(path: string, opts: ExtractOptions = {}): Prom
   throwIfAborted(opts.signal);
   if (bytes.length === 0) throw new DeskError('EXTRACT_EMPTY', 'empty file');
 
-  const extracted = await extractByType(ext, bytes, opts.signal);
+  const extracted = await extractByType(ext, bytes, opts);
   if (extracted.text.trim() === '') {
     throw new DeskError('EXTRACT_EMPTY', NO_TEXT[canonical(ext)] ?? 'empty file');
   }
   return extracted;
 }
 
-async function extractByType(ext: string, bytes: Uint8Array, signal?: AbortSignal): Promise<ExtractedText> {
+async function extractByType(ext: string, bytes: Uint8Array, opts: ExtractOptions): Promise<ExtractedText> {
+  const { signal } = opts;
   switch (canonical(ext)) {
     case '.pdf':
       return extractPdf(bytes, signal);
     case '.docx':
-      return extractDocx(bytes);
+      return extractDocx(bytes, archiveLimits(opts.maxBytes));
     case '.md':
       return fromDecoded(decodeOrEmpty(bytes), markdownToText);
     case '.html': {
