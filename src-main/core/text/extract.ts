@@ -3,14 +3,20 @@ import { DeskError } from '../errors';
 import { archiveLimits } from './archive';
 import { decodeText, type DecodedText } from './decode-text';
 import { extractDocx } from './extract-docx';
+import { extractEpub } from './extract-epub';
+import { extractOdf } from './extract-odf';
 import { extractPdf } from './extract-pdf';
+import { extractPptx } from './extract-pptx';
+import { extractRtf } from './extract-rtf';
 import { htmlToText } from './html-to-text';
 import { markdownToText } from './markdown-to-text';
 import { readDocument } from './read-document';
 import type { ExtractedText } from './types';
 
 /** Extensions (lower case, with the dot) that `extractText` reads. */
-export const SUPPORTED_EXTENSIONS = ['.txt', '.md', '.markdown', '.html', '.htm', '.pdf', '.docx'] as const;
+export const SUPPORTED_EXTENSIONS = [
+  '.txt', '.md', '.markdown', '.html', '.htm', '.pdf', '.docx', '.epub', '.odt', '.ods', '.odp', '.pptx', '.rtf',
+] as const;
 
 /** True when `extractText` knows the file's extension (case-insensitive). */
 export function isSupportedPath(path: string): boolean {
@@ -29,6 +35,12 @@ export interface ExtractOptions {
 const NO_TEXT: Record<string, string> = {
   '.pdf': 'no text found: the PDF may be scanned images without a text layer',
   '.docx': 'no text found in this Word document',
+  '.epub': 'no text found in this EPUB book',
+  '.odt': 'no text found in this OpenDocument text',
+  '.ods': 'no text found in this OpenDocument spreadsheet',
+  '.odp': 'no text found in this OpenDocument presentation',
+  '.pptx': 'no text found on the slides or in their notes',
+  '.rtf': 'no text found in this RTF document',
   '.html': 'no visible text in this web page',
   '.md': 'no text found after removing Markdown markup',
 };
@@ -36,7 +48,7 @@ const NO_TEXT: Record<string, string> = {
 /**
  * Reads a document and returns its plain text. Dispatches on the extension; every expected
  * failure is a DeskError (UNSUPPORTED_TYPE, FILE_TOO_LARGE, FILE_UNREADABLE, EXTRACT_EMPTY,
- * EXTRACT_BINARY, EXTRACT_ENCRYPTED, EXTRACT_FAILED, CANCELLED).
+ * EXTRACT_BINARY, EXTRACT_ENCRYPTED, EXTRACT_FAILED, EXTRACT_TOO_LARGE (zip limits), CANCELLED).
  */
 export async function extractText(path: string, opts: ExtractOptions = {}): Promise<ExtractedText> {
   const ext = extname(path).toLowerCase();
@@ -62,6 +74,16 @@ async function extractByType(ext: string, bytes: Uint8Array, opts: ExtractOption
       return extractPdf(bytes, signal);
     case '.docx':
       return extractDocx(bytes, archiveLimits(opts.maxBytes));
+    case '.epub':
+      return extractEpub(bytes, archiveLimits(opts.maxBytes));
+    case '.odt':
+    case '.ods':
+    case '.odp':
+      return extractOdf(bytes, canonical(ext), archiveLimits(opts.maxBytes));
+    case '.pptx':
+      return extractPptx(bytes, archiveLimits(opts.maxBytes));
+    case '.rtf':
+      return extractRtf(bytes);
     case '.md':
       return fromDecoded(decodeOrEmpty(bytes), markdownToText);
     case '.html': {

@@ -1,7 +1,7 @@
 /** What text extraction produces from one file. Offsets everywhere below are into `text`. */
 export interface ExtractedText {
   text: string;
-  /** PDF only: page p (1-based) covers text[charStart, charEnd). */
+  /** Paged formats (PDF page, slide, EPUB chapter, spreadsheet sheet): page p (1-based) covers text[charStart, charEnd). */
   pages?: Array<{ page: number; charStart: number; charEnd: number }>;
   /** How the bytes were decoded (txt): 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin-1'. */
   encoding?: string;
