@@ -124,6 +124,7 @@ function passageRecord(docPath: string, text: string, w: PassageWindow): Passage
     charStart: w.charStart,
     charEnd: w.charEnd,
     page: w.page,
+    ...(w.pageBreaks ? { pageBreaks: w.pageBreaks } : {}),
     tokenCount: w.ids.length,
     ids: Array.from(w.ids),
     offsets: w.offsets,

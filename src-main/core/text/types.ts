@@ -23,6 +23,14 @@ export interface PassageWindow {
   /** Char span of the window in the extracted text: [charStart, charEnd). */
   charStart: number;
   charEnd: number;
-  /** PDF page of charStart, when known. */
+  /** Page (PDF page, slide, chapter) of charStart, when the format has pages. */
   page?: number;
+  /** Pages that start inside the window, after charStart, in order: an answer's own page is read from these. */
+  pageBreaks?: PageBreak[];
+}
+
+/** A page that starts at `charStart` in the document's extracted text. */
+export interface PageBreak {
+  page: number;
+  charStart: number;
 }
