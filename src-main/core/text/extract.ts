@@ -9,13 +9,16 @@ import { extractPdf } from './extract-pdf';
 import { extractPptx } from './extract-pptx';
 import { extractRtf } from './extract-rtf';
 import { htmlToText } from './html-to-text';
+import { DEFAULT_PAGE_TIMEOUT_MS, type OcrOptions, recognizeImage } from './ocr';
 import { markdownToText } from './markdown-to-text';
 import { readDocument } from './read-document';
+import { tidyText } from './tidy-text';
 import type { ExtractedText } from './types';
 
 /** Extensions (lower case, with the dot) that `extractText` reads. */
 export const SUPPORTED_EXTENSIONS = [
   '.txt', '.md', '.markdown', '.html', '.htm', '.pdf', '.docx', '.epub', '.odt', '.ods', '.odp', '.pptx', '.rtf',
+  '.png', '.jpg', '.jpeg', // read by OCR only
 ] as const;
 
 /** True when `extractText` knows the file's extension (case-insensitive). */
@@ -29,11 +32,13 @@ export interface ExtractOptions {
   maxBytes?: number;
   /** Aborting stops between pages (PDF) or steps and throws CANCELLED. */
   signal?: AbortSignal;
+  /** OCR for PDF pages without a text layer and for images; absent: OCR is off (Settings). */
+  ocr?: OcrOptions;
 }
 
 /** What a file type turns into when its text is empty, in words for the person. */
 const NO_TEXT: Record<string, string> = {
-  '.pdf': 'no text found: the PDF may be scanned images without a text layer',
+  '.pdf': 'no text found: the PDF may be scanned images without a text layer (OCR is off in Settings)',
   '.docx': 'no text found in this Word document',
   '.epub': 'no text found in this EPUB book',
   '.odt': 'no text found in this OpenDocument text',
@@ -43,6 +48,8 @@ const NO_TEXT: Record<string, string> = {
   '.rtf': 'no text found in this RTF document',
   '.html': 'no visible text in this web page',
   '.md': 'no text found after removing Markdown markup',
+  '.jpg': 'no text found in the image by OCR',
+  '.png': 'no text found in the image by OCR',
 };
 
 /**
@@ -62,7 +69,8 @@ export async function extractText(path: string, opts: ExtractOptions = {}): Prom
 
   const extracted = await extractByType(ext, bytes, opts);
   if (extracted.text.trim() === '') {
-    throw new DeskError('EXTRACT_EMPTY', NO_TEXT[canonical(ext)] ?? 'empty file');
+    const why = canonical(ext) === '.pdf' && opts.ocr ? 'no text found, not even by OCR of its pages' : NO_TEXT[canonical(ext)];
+    throw new DeskError('EXTRACT_EMPTY', why ?? 'empty file');
   }
   return extracted;
 }
@@ -71,7 +79,10 @@ async function extractByType(ext: string, bytes: Uint8Array, opts: ExtractOption
   const { signal } = opts;
   switch (canonical(ext)) {
     case '.pdf':
-      return extractPdf(bytes, signal);
+      return extractPdf(bytes, signal, opts.ocr);
+    case '.png':
+    case '.jpg':
+      return extractImage(bytes, opts.ocr);
     case '.docx':
       return extractDocx(bytes, archiveLimits(opts.maxBytes));
     case '.epub':
@@ -102,7 +113,16 @@ async function extractByType(ext: string, bytes: Uint8Array, opts: ExtractOption
 function canonical(ext: string): string {
   if (ext === '.markdown') return '.md';
   if (ext === '.htm') return '.html';
+  if (ext === '.jpeg') return '.jpg';
   return ext;
+}
+
+/** An image's text by OCR; with OCR off the image is skipped, saying why. */
+async function extractImage(bytes: Uint8Array, ocr?: OcrOptions): Promise<ExtractedText> {
+  if (!ocr) throw new DeskError('EXTRACT_EMPTY', 'images are read only by OCR, which is off in Settings');
+  ocr.onProgress?.('OCR page 1/1');
+  const text = await recognizeImage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), ocr.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS);
+  return { text: tidyText(text.replace(/\r\n?/g, '\n')), warnings: ['OCR: text read from the image'] };
 }
 
 /** Decodes bytes; a file of only whitespace is "empty" whatever its markup would have made of it. */
