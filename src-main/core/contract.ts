@@ -92,6 +92,8 @@ export const SettingsSchema = z.object({
   windowTokens: z.number().int().min(32).max(512),
   overlapTokens: z.number().int().min(0).max(256),
   maxFileMb: z.number().positive().max(4096),
+  /** OCR of PDF pages without a text layer and of images (png, jpg); on by default. */
+  ocr: z.boolean(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

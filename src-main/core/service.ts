@@ -235,6 +235,7 @@ export class DeskService implements DeskApi {
         windowTokens: s.windowTokens,
         overlapTokens: s.overlapTokens,
         maxFileBytes: Math.round(s.maxFileMb * 1024 * 1024),
+        ocr: s.ocr,
       },
     };
   }

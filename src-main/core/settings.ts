@@ -27,6 +27,7 @@ export const defaultSettings: Settings = {
   windowTokens: 320,
   overlapTokens: 64,
   maxFileMb: 50,
+  ocr: true,
 };
 
 /** The split point used when `k` is null. */

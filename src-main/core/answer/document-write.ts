@@ -39,6 +39,7 @@ export function documentWrite(
     charStart: w.charStart,
     charEnd: w.charEnd,
     ...(w.page !== undefined ? { page: w.page } : {}),
+    ...(w.pageBreaks ? { pageBreaks: w.pageBreaks } : {}),
     tokenCount: w.ids.length,
     ids: Array.from(w.ids),
     offsets: w.offsets,

@@ -239,3 +239,39 @@ describe('Reader.ask as passage search', () => {
     expect(result.notes).toEqual([notes.staleStates]);
   });
 });
+
+describe('answersFrom: the page an answer cites', () => {
+  // A passage that starts on page 4 and runs into page 5 at char 112 ("gamma" starts there).
+  const text = 'alpha beta\n\ngamma delta';
+  const record = {
+    id: 'doc#0',
+    docPath: '/docs/scan.pdf',
+    index: 0,
+    text,
+    charStart: 100,
+    charEnd: 100 + text.length,
+    page: 4,
+    pageBreaks: [{ page: 5, charStart: 112 }],
+    tokenCount: 5,
+    ids: [1, 2, 3, 4, 5],
+    offsets: [[100, 105], [106, 110], [112, 117], [118, 123], [-1, -1]] as Array<[number, number]>,
+  };
+  /** Logits (one question token, then the 5 passage tokens) peaking on tokens [first, last]. */
+  const peak = (first: number, last: number) => {
+    const start = new Float32Array(6).fill(-10);
+    const end = new Float32Array(6).fill(-10);
+    start[1 + first] = 10;
+    end[1 + last] = 10;
+    return { start, end, questionTokens: 1 };
+  };
+
+  it('is the page where the answer starts, not where its passage starts', () => {
+    expect(answersFrom([record], [peak(2, 3)], 1).map((a) => [a.text, a.page])).toEqual([['gamma delta', 5]]);
+    expect(answersFrom([record], [peak(0, 1)], 1).map((a) => [a.text, a.page])).toEqual([['alpha beta', 4]]);
+  });
+
+  it('falls back to the passage page for passages stored before page breaks were kept', () => {
+    const { pageBreaks: _, ...old } = record;
+    expect(answersFrom([old], [peak(2, 3)], 1)[0].page).toBe(4);
+  });
+});

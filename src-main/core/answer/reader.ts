@@ -2,6 +2,7 @@ import type { EncodedQuestion, LowerStates, QaEngine, Segment, SpanLogits, Token
 import { isDeskError } from '../errors';
 import type { LibraryStoreApi, PassageRecord } from '../store/types';
 import { checkQuestion, isTruncated, maxQuestionTokens, truncationNote } from './question';
+import { pageAt } from '../text/passages';
 import { decodeSpans } from './spans';
 import { matchRanges } from './terms';
 import type { Answer, AnswerMode, AskResult, PassageHit } from './types';
@@ -199,11 +200,12 @@ export function answersFrom(records: PassageRecord[], logits: SpanLogits[], maxA
     // Word pieces can start or end inside a word ("mu|scatel"); answers are whole words, as in
     // Hugging Face's QA pipeline (align_to_words).
     const [highlightStart, highlightEnd] = snapToWords(r.text, s.charStart - r.charStart, s.charEnd - r.charStart);
+    const page = pageAt(r, r.charStart + highlightStart); // where the answer starts, not its window
     return {
       text: r.text.slice(highlightStart, highlightEnd),
       score: s.score,
       docPath: r.docPath,
-      ...(r.page !== undefined ? { page: r.page } : {}),
+      ...(page !== undefined ? { page } : {}),
       passageId: r.id,
       charStart: r.charStart + highlightStart,
       charEnd: r.charStart + highlightEnd,

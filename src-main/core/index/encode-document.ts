@@ -22,6 +22,8 @@ export interface PrepareContext {
   tokenizer: Tokenizer;
   settings: IndexSettings;
   signal: AbortSignal;
+  /** Steps inside one document worth showing ("OCR page 12/40"). */
+  onStep?(message: string): void;
 }
 
 /** What the lower pass over passages needs from the library. */
@@ -55,7 +57,8 @@ export interface PreparedDocument {
 /** Extract → cut passages. Throws DeskError (EXTRACT_EMPTY when there is no text). */
 export async function prepareDocument(file: FileOnDisk, ctx: PrepareContext): Promise<PreparedDocument> {
   const { settings, signal } = ctx;
-  const extracted = await extractText(file.path, { maxBytes: settings.maxFileBytes, signal });
+  const ocr = settings.ocr === false ? undefined : { onProgress: ctx.onStep };
+  const extracted = await extractText(file.path, { maxBytes: settings.maxFileBytes, signal, ocr });
   throwIfCancelled(signal);
   const windows = cutPassages({ text: extracted.text, pages: extracted.pages }, ctx.tokenizer, {
     windowTokens: settings.windowTokens,
@@ -124,6 +127,7 @@ function passageRecord(docPath: string, text: string, w: PassageWindow): Passage
     charStart: w.charStart,
     charEnd: w.charEnd,
     page: w.page,
+    ...(w.pageBreaks ? { pageBreaks: w.pageBreaks } : {}),
     tokenCount: w.ids.length,
     ids: Array.from(w.ids),
     offsets: w.offsets,

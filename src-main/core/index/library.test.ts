@@ -30,7 +30,7 @@ beforeAll(async () => {
     'corrupt.pdf': '%PDF-1.7\nthis is not really a pdf\n',
     'big.txt': 'copper '.repeat(4_000), // 28 kB > the 20 kB cap
     'empty.txt': '',
-    'picture.png': 'not indexed: unsupported type',
+    'picture.gif': 'not indexed: unsupported type',
     '.hidden.txt': prose(8, 2),
     '.git/HEAD.txt': prose(9, 2),
     'node_modules/pkg/readme.md': prose(10, 2),

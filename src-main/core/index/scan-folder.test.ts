@@ -18,7 +18,7 @@ describe('scanFolder', () => {
     file('a.txt');
     file('sub/b.md');
     file('sub/deeper/c.HTML');
-    file('sub/image.png');
+    file('sub/image.gif');
     file('.hidden.txt');
     file('.secret/d.txt');
     file('.git/objects/e.txt');

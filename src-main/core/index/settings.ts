@@ -8,6 +8,7 @@ export const defaultIndexSettings: IndexSettings = {
   overlapTokens: 64,
   precision: 'fp32',
   batchSize: 16,
+  ocr: true,
 };
 
 /**

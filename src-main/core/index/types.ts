@@ -9,6 +9,8 @@ export interface IndexSettings {
   precision: Precision;
   /** Passages per lower-pass batch. */
   batchSize: number;
+  /** OCR of PDF pages without a text layer and of images; absent means on. */
+  ocr?: boolean;
 }
 
 /** Progress of one watched folder. */

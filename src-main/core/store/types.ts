@@ -46,7 +46,9 @@ export interface PassageRecord {
   text: string;
   charStart: number;
   charEnd: number;
+  /** Page of charStart; `pageBreaks`: pages starting inside the passage (absent in stores written before them). */
   page?: number;
+  pageBreaks?: Array<{ page: number; charStart: number }>;
   tokenCount: number;
   /** Token ids of `p [SEP]` and their char offsets relative to the document's extracted text. */
   ids: number[];

@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import { DeskError } from '../errors';
+import { DEFAULT_PAGE_TIMEOUT_MS, type OcrOptions, recognizeImage } from './ocr';
+import { joinPages } from './paged-text';
 import { tidyText } from './tidy-text';
 import type { ExtractedText } from './types';
 
@@ -37,8 +39,10 @@ function pdfjsAssets() {
  * Text of every page, pages separated by a blank line; `pages` maps each page to its span.
  * Items are joined as pdf.js's own find bar joins them: pdf.js already emits " " items where
  * it sees a gap, and `hasEOL` marks a line end. A page that fails to parse is skipped with a warning.
+ * With `ocr`, pages without a text layer (scans, photos) are rendered and read by OCR, page by
+ * page, after every text layer has been read, so progress can say "OCR page 3/12".
  */
-export async function extractPdf(bytes: Uint8Array, signal?: AbortSignal): Promise<ExtractedText> {
+export async function extractPdf(bytes: Uint8Array, signal?: AbortSignal, ocr?: OcrOptions): Promise<ExtractedText> {
   const pdfjs = await loadPdfjs();
   const task = pdfjs.getDocument({
     data: bytes, // pdf.js takes ownership (transfers the buffer): the caller must not reuse it
@@ -52,29 +56,83 @@ export async function extractPdf(bytes: Uint8Array, signal?: AbortSignal): Promi
     const doc = await task.promise.catch((err: unknown) => {
       throw pdfError(err);
     });
-    let text = '';
-    const pages: NonNullable<ExtractedText['pages']> = [];
+    const pages: Array<{ page: number; text: string }> = [];
     const warnings: string[] = [];
+    let unreadable = 0;
     for (let p = 1; p <= doc.numPages; p++) {
-      if (signal?.aborted) throw new DeskError('CANCELLED', 'extraction cancelled');
-      let pageText = '';
+      throwIfAborted(signal);
+      let text = '';
       try {
-        pageText = await readPageText(doc, p);
+        text = await readPageText(doc, p);
       } catch (err) {
+        unreadable++;
         warnings.push(`page ${p}: could not read its text (${reason(err)})`);
       }
-      if (pageText !== '' && text !== '') text += '\n\n';
-      const charStart = text.length;
-      text += pageText;
-      pages.push({ page: p, charStart, charEnd: text.length });
+      pages.push({ page: p, text });
     }
-    if (doc.numPages > 0 && warnings.length === doc.numPages) {
+    if (doc.numPages > 0 && unreadable === doc.numPages) {
       throw new DeskError('EXTRACT_FAILED', `corrupt PDF: no page could be read (${warnings[0]})`);
     }
-    return { text, pages, warnings };
+    if (ocr) await ocrPages(doc, pages.filter((p) => !hasTextLayer(p.text)), ocr, warnings, signal);
+    return { ...joinPages(pages), warnings };
   } finally {
     await task.destroy(); // also destroys the document and frees the fake worker's state
   }
+}
+
+/** A page with fewer letters than this has no real text layer (a scan may carry a stamped page number). */
+const MIN_TEXT_LAYER_CHARS = 10;
+
+function hasTextLayer(text: string): boolean {
+  return text.replace(/[^\p{L}\p{N}]/gu, '').length >= MIN_TEXT_LAYER_CHARS;
+}
+
+/** OCR of `pages` in place; a page that fails keeps its text layer and gets a warning. */
+async function ocrPages(doc: PdfDocument, pages: Array<{ page: number; text: string }>, ocr: OcrOptions, warnings: string[], signal?: AbortSignal) {
+  let read = 0;
+  for (const [i, page] of pages.entries()) {
+    throwIfAborted(signal);
+    ocr.onProgress?.(`OCR page ${i + 1}/${pages.length}`);
+    try {
+      const image = await renderPage(doc, page.page);
+      const text = tidyText((await recognizeImage(image, ocr.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS)).replace(/\r\n?/g, '\n'));
+      if (text.length > page.text.length) page.text = text;
+      if (hasTextLayer(text)) read++;
+    } catch (err) {
+      warnings.push(`page ${page.page}: OCR failed (${reason(err)})`);
+    }
+  }
+  if (read > 0) warnings.push(`OCR: read ${read} of ${doc.numPages} pages from their images (no text layer)`);
+}
+
+/** OCR reads best near 300 dpi; pages larger than MAX_SIDE pixels at that scale are rendered smaller. */
+const OCR_DPI = 300;
+/** Bounds one page's canvas to MAX_SIDE² × 4 bytes (64 MB), whatever size the PDF declares. */
+const MAX_SIDE = 4000;
+
+/** One page rendered to a PNG at OCR_DPI on an @napi-rs/canvas canvas (prebuilt, no system libraries). */
+async function renderPage(doc: PdfDocument, pageNumber: number): Promise<Buffer> {
+  const { createCanvas } = await import('@napi-rs/canvas');
+  const page = await doc.getPage(pageNumber);
+  try {
+    const base = page.getViewport({ scale: 1 });
+    const scale = Math.min(OCR_DPI / 72, MAX_SIDE / Math.max(base.width, base.height, 1));
+    const viewport = page.getViewport({ scale });
+    const canvas = createCanvas(Math.max(1, Math.ceil(viewport.width)), Math.max(1, Math.ceil(viewport.height)));
+    const context = canvas.getContext('2d');
+    context.fillStyle = 'white'; // scans with transparency would otherwise read as black on black
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    // pdf.js types its canvas as the DOM's; in Node it draws on @napi-rs/canvas (its own Node canvas).
+    const target = { canvas, canvasContext: context, viewport } as unknown as Parameters<typeof page.render>[0];
+    await page.render(target).promise;
+    return await canvas.encode('png');
+  } finally {
+    page.cleanup();
+  }
+}
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new DeskError('CANCELLED', 'extraction cancelled');
 }
 
 type PdfDocument = Awaited<ReturnType<Pdfjs['getDocument']>['promise']>;

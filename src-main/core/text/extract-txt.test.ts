@@ -120,9 +120,9 @@ describe('extractText: files it refuses', () => {
   });
 
   it('refuses unsupported extensions without touching the file', async () => {
-    const { code, message } = await failure(join(dir, 'photo.JPG'));
+    const { code, message } = await failure(join(dir, 'photo.GIF'));
     expect(code).toBe('UNSUPPORTED_TYPE');
-    expect(message).toMatch(/\.jpg/);
+    expect(message).toMatch(/\.gif/);
   });
 
   it('stops when the signal is already aborted', async () => {

@@ -63,7 +63,7 @@ export function htmlToText(html: string): HtmlText {
 }
 
 /** Appends text with browser-like whitespace: separators are emitted lazily, only before more text. */
-class TextWriter {
+export class TextWriter {
   preDepth = 0;
   private out = '';
   private pendingBreaks = 0;

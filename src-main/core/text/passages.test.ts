@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadTokenizer } from '../model/tokenizer';
 import type { Segment, Tokenizer } from '../model/types';
 import { tinyBertDir } from '../testing/paths';
-import { cutPassages } from './passages';
+import { cutPassages, pageAt } from './passages';
 import type { PassageWindow } from './types';
 
 const SEP = 2;
@@ -124,6 +124,15 @@ describe('cutPassages with a whitespace tokenizer', () => {
     expect(windows.map((w) => positions(w)[0])).toEqual([0, 4, 8, 12, 16, 20, 24, 28]);
     expect(windows.map((w) => w.page)).toEqual([1, 1, 1, 2, 2, 4, 4, 4]);
     expect(cutPassages({ text }, tok, { windowTokens: 6, overlapTokens: 1 })[0].page).toBeUndefined();
+    // Windows that run onto the next page keep where it starts; pageAt reads any offset's page from that.
+    const page2 = pages[1].charStart;
+    const crossing = windows.filter((w) => w.pageBreaks);
+    expect(crossing.map((w) => w.index)).toEqual([2, 4]); // tokens 8–12 and 16–20
+    expect(windows[2].pageBreaks).toEqual([{ page: 2, charStart: page2 }]);
+    expect(windows[4].pageBreaks).toEqual([{ page: 4, charStart: pages[3].charStart }]); // blank page 3 has no break
+    expect(pageAt(windows[2], page2 - 1)).toBe(1);
+    expect(pageAt(windows[2], page2)).toBe(2);
+    expect(pageAt(windows[0], 3)).toBe(1);
   });
 });
 

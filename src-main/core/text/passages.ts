@@ -1,5 +1,5 @@
 import type { Tokenizer } from '../model/types';
-import type { ExtractedText, PassageWindow } from './types';
+import type { ExtractedText, PageBreak, PassageWindow } from './types';
 
 /** Window sizes in tokens: W counts the trailing [SEP], so a window holds W − 1 text tokens. */
 export interface PassageOptions {
@@ -32,19 +32,23 @@ export function cutPassages(
   }
   const { ids, offsets } = tokenizer.tokenize(doc.text); // [tokens]
   const pageOf = pageLookup(doc.pages);
+  const breaks = (doc.pages ?? []).filter((p) => p.charEnd > p.charStart).map(({ page, charStart }) => ({ page, charStart }));
   const windows: PassageWindow[] = [];
   for (let start = 0; start < ids.length; ) {
     const end = Math.min(start + textTokens, ids.length);
     const windowOffsets = offsets.slice(start, end);
     const segment = tokenizer.passageSegment(ids.subarray(start, end), windowOffsets);
     const charStart = windowOffsets[0][0];
+    const charEnd = windowOffsets[windowOffsets.length - 1][1];
+    const pageBreaks = breaks.filter((b) => b.charStart > charStart && b.charStart < charEnd);
     windows.push({
       index: windows.length,
       ids: segment.ids,
       offsets: segment.offsets,
       charStart,
-      charEnd: windowOffsets[windowOffsets.length - 1][1],
+      charEnd,
       page: pageOf(charStart),
+      ...(pageBreaks.length > 0 ? { pageBreaks } : {}),
     });
     if (end === ids.length) break;
     start = wordStartAtOrBefore(offsets, start + stride, Math.min(WORD_START_LOOKBACK, stride - 1));
@@ -81,4 +85,17 @@ function pageLookup(pages?: ExtractedText['pages']): (char: number) => number | 
     }
     return found;
   };
+}
+
+/**
+ * The page of a char offset inside a passage: the last page break at or before it, else the
+ * passage's own (start) page. Answers cite the page where the answer starts, not the window's.
+ */
+export function pageAt(passage: { page?: number; pageBreaks?: PageBreak[] }, char: number): number | undefined {
+  let page = passage.page;
+  for (const b of passage.pageBreaks ?? []) {
+    if (b.charStart <= char) page = b.page;
+    else break;
+  }
+  return page;
 }

@@ -1,7 +1,7 @@
 /** What text extraction produces from one file. Offsets everywhere below are into `text`. */
 export interface ExtractedText {
   text: string;
-  /** PDF only: page p (1-based) covers text[charStart, charEnd). */
+  /** Paged formats (PDF page, slide, EPUB chapter, spreadsheet sheet): page p (1-based) covers text[charStart, charEnd). */
   pages?: Array<{ page: number; charStart: number; charEnd: number }>;
   /** How the bytes were decoded (txt): 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin-1'. */
   encoding?: string;
@@ -23,6 +23,14 @@ export interface PassageWindow {
   /** Char span of the window in the extracted text: [charStart, charEnd). */
   charStart: number;
   charEnd: number;
-  /** PDF page of charStart, when known. */
+  /** Page (PDF page, slide, chapter) of charStart, when the format has pages. */
   page?: number;
+  /** Pages that start inside the window, after charStart, in order: an answer's own page is read from these. */
+  pageBreaks?: PageBreak[];
+}
+
+/** A page that starts at `charStart` in the document's extracted text. */
+export interface PageBreak {
+  page: number;
+  charStart: number;
 }
