@@ -35,7 +35,7 @@ describe('desktop UI over the web shell', () => {
     docs = await writeLibrary(join(root, 'Documents'));
     // The same path a person takes: import the checkpoint; the first model installed becomes active.
     await new ModelManager({ modelsDir: join(root, 'models') }).importFolder(tinyBertDir);
-    app = await startWebApp({ appDataDir: join(root, 'app'), modelsDir: join(root, 'models'), checkResponses: true, threads: 1 });
+    app = await startWebApp({ appDataDir: join(root, 'app'), modelsDir: join(root, 'models'), builtinModelDir: null, checkResponses: true, threads: 1 });
     browser = await chromium.launch({ executablePath: chromiumPath });
     context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
     page = await context.newPage();

@@ -12,6 +12,7 @@ import { openSquadLibrary } from '../core/answer/squad-library';
 import type { AnswerMode } from '../core/answer/types';
 import { DeskError } from '../core/errors';
 import { readConfig, recommendedK } from '../core/model/config';
+import { defaultSplit, readDeformerMeta } from '../core/model/deformer-meta';
 import { Engine } from '../core/model/engine';
 import { loadTokenizer } from '../core/model/tokenizer';
 import type { ProviderName } from '../core/model/types';
@@ -56,7 +57,7 @@ export async function run(args: string[]): Promise<number> {
   const dataset = loadSquad(resolve(values.data ?? defaultData));
 
   const engine = await Engine.open(model, {
-    k: values.k !== undefined ? int(values.k, '--k') : recommendedK(readConfig(model).layers),
+    k: values.k !== undefined ? int(values.k, '--k') : defaultSplit(readConfig(model).layers, readDeformerMeta(model), recommendedK),
     cacheDir: cacheRoot,
     provider: values.provider as ProviderName | undefined,
     threads: values.threads ? int(values.threads, '--threads') : undefined,

@@ -9,6 +9,7 @@ import { Library } from '../core/index/library';
 import { defaultIndexSettings } from '../core/index/settings';
 import type { IndexEvent, IndexSettings } from '../core/index/types';
 import { readConfig, recommendedK } from '../core/model/config';
+import { defaultSplit, readDeformerMeta } from '../core/model/deformer-meta';
 import type { ProviderName } from '../core/model/types';
 import type { Precision } from '../core/store/types';
 import { ProgressLine } from './index-progress';
@@ -61,7 +62,7 @@ export async function run(args: string[]): Promise<number> {
     {
       dbDir,
       model,
-      k: values.k ? int(values.k, '--k') : model ? recommendedK(readConfig(model).layers) : 0,
+      k: values.k ? int(values.k, '--k') : model ? defaultSplit(readConfig(model).layers, readDeformerMeta(model), recommendedK) : 0,
       provider: values.provider as ProviderName | undefined,
       threads: values.threads ? int(values.threads, '--threads') : undefined,
       cacheDir: values['cache-dir'] ? resolve(values['cache-dir']) : join(dbDir, 'graphs'),

@@ -86,7 +86,7 @@ describe('DeskService (real core)', () => {
     writeFileSync(join(docs, 'giraffes.txt'), 'The giraffe lives in the savanna of Africa and eats acacia leaves from tall trees.');
     writeFileSync(join(docs, 'rust.md'), '# Rust\n\nRust is a systems programming language focused on memory safety without garbage collection.');
     writeFileSync(join(docs, 'broken.pdf'), '%PDF-1.4\nthis is not a pdf body');
-    service = await DeskService.open({ shell: 'web', appDataDir: join(root, 'app'), checkResponses: true, watch: false, threads: 1 });
+    service = await DeskService.open({ shell: 'web', appDataDir: join(root, 'app'), builtinModelDir: null, checkResponses: true, watch: false, threads: 1 });
     service.bus.on((e) => seen.push(e));
   });
 
@@ -189,8 +189,10 @@ describe('DeskService (real core)', () => {
   it('rolls a model switch back whole when the library cannot load the model', async () => {
     const copy = join(root, 'other-bert');
     cpSync(tinyBertDir, copy, { recursive: true });
+    // Installing from the app puts the model in use; go back to the first one before breaking the copy.
     value(await service.handle('models.import', { path: copy }));
-    expect(value(await service.handle('settings.get', {}))).toMatchObject({ model: 'tiny-bert-qa' });
+    expect(value(await service.handle('settings.get', {}))).toMatchObject({ model: 'other-bert' });
+    value(await service.handle('models.use', { name: 'tiny-bert-qa' }));
     truncateSync(join(root, 'app', 'models', 'other-bert', 'model.safetensors'), 100);
     const refused = failure(await service.handle('models.use', { name: 'other-bert' }));
     expect(refused.code).toMatch(/^CHECKPOINT_/);
@@ -207,7 +209,7 @@ describe('DeskService (real core)', () => {
 
   it('reopens with the same settings, model and library', async () => {
     await service.close();
-    service = await DeskService.open({ shell: 'web', appDataDir: join(root, 'app'), checkResponses: true, watch: false, threads: 1 });
+    service = await DeskService.open({ shell: 'web', appDataDir: join(root, 'app'), builtinModelDir: null, checkResponses: true, watch: false, threads: 1 });
     expect(value(await service.handle('settings.get', {}))).toMatchObject({ model: 'tiny-bert-qa', k: 2, shortcut: 'Alt+Space' });
     expect(value(await service.handle('folders.list', {}))).toEqual({ folders: [docs] });
     const models = value(await service.handle('models.list', {})) as { models: Array<{ name: string; active: boolean }>; catalogue: unknown[] };
@@ -237,6 +239,7 @@ describe('DeskService indexer crash', () => {
     const service = await DeskService.open({
       shell: 'web',
       appDataDir: join(root, 'app'),
+      builtinModelDir: null,
       watch: false,
       checkResponses: true,
       startIndexer: async (options) => {

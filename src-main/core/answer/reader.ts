@@ -2,6 +2,7 @@ import type { EncodedQuestion, LowerStates, QaEngine, Segment, SpanLogits, Token
 import { isDeskError } from '../errors';
 import type { LibraryStoreApi, PassageRecord } from '../store/types';
 import { checkQuestion, isTruncated, maxQuestionTokens, truncationNote } from './question';
+import { confidenceOf, relevanceOf } from './confidence';
 import { decodeSpans } from './spans';
 import { matchRanges } from './terms';
 import type { Answer, AnswerMode, AskResult, PassageHit } from './types';
@@ -77,7 +78,8 @@ export class Reader {
       .search(text, topPassages)
       .map((hit) => ({ hit, record: store.getPassage(hit.passageId) }))
       .filter((r): r is { hit: typeof r.hit; record: PassageRecord } => r.record !== undefined);
-    result.passages = hits.map(({ hit, record }) => passageHit(record, hit.score, text));
+    const relevance = relevanceOf(hits.map((h) => h.hit.score));
+    result.passages = hits.map(({ hit, record }, i) => passageHit(record, hit.score, relevance[i], text));
     const records = hits.map((h) => h.record);
     timings.retrievalMs = performance.now() - t;
 
@@ -202,6 +204,8 @@ export function answersFrom(records: PassageRecord[], logits: SpanLogits[], maxA
     return {
       text: r.text.slice(highlightStart, highlightEnd),
       score: s.score,
+      probability: s.probability,
+      confidence: confidenceOf(s.probability),
       docPath: r.docPath,
       ...(r.page !== undefined ? { page: r.page } : {}),
       passageId: r.id,
@@ -228,13 +232,15 @@ export function snapToWords(text: string, start: number, end: number): [number, 
   return [start, end];
 }
 
-function passageHit(record: PassageRecord, score: number, question: string): PassageHit {
+function passageHit(record: PassageRecord, score: number, relevance: number, question: string): PassageHit {
   return {
     passageId: record.id,
     docPath: record.docPath,
     ...(record.page !== undefined ? { page: record.page } : {}),
     text: record.text,
     score,
+    relevance,
+    charStart: record.charStart,
     matches: matchRanges(record.text, question),
   };
 }
