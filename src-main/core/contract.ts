@@ -140,6 +140,8 @@ export const AppInfoSchema = z.object({
     .nullable(),
   provider: z.object({ name: z.string(), reason: z.string() }).nullable(),
   libraryDir: z.string(),
+  /** The service's OS (Node's process.platform): which compute providers can exist here. */
+  platform: z.string(),
 });
 
 // ---- methods --------------------------------------------------------------------------------

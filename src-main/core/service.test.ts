@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events, methodNames, type DeskEvent, type Result } from './contract';
 import { DeskError } from './errors';
 import { IndexerHost } from './index/indexer-host';
-import { dispatch, DeskService, EventBus } from './service';
+import { dispatch, DeskService, EventBus, folderPath } from './service';
 import { tinyBertDir } from './testing/paths';
 
 /** Real service: a forked indexer, real LMDB, the tiny checkpoint imported into a temp models folder. */
@@ -147,6 +147,14 @@ describe('DeskService (real core)', () => {
     expect(value(await service.handle('folders.pick', {}))).toEqual({ path: null });
   });
 
+  it('adds folders by full path only: ~ is the home folder, a relative path is refused', () => {
+    expect(folderPath('~/Documents', '/home/ann')).toBe('/home/ann/Documents');
+    expect(folderPath(' ~ ', '/home/ann')).toBe('/home/ann');
+    expect(folderPath('/data/notes', '/home/ann')).toBe('/data/notes');
+    expect(() => folderPath('Documents', '/home/ann')).toThrow(/not a full path.*~\/Documents/);
+    expect(() => folderPath('~ann/x', '/home/ann')).toThrow(/not a full path/);
+  });
+
   it('validates settings updates and keeps them on disk', async () => {
     expect(failure(await service.handle('settings.update', { windowTokens: 64, overlapTokens: 64 })).code).toBe('BAD_REQUEST');
     expect(failure(await service.handle('settings.update', { precision: 'fp8' })).code).toBe('BAD_REQUEST');
@@ -176,6 +184,11 @@ describe('DeskService (real core)', () => {
     expect(top.highlightEnd).toBeLessThanOrEqual(top.context.length);
     expect(top.context.slice(top.highlightStart, top.highlightEnd)).toBe(top.text);
     expect(top.contextStart + top.highlightStart).toBe(top.charStart);
+    // The viewer's text: answer and passage offsets index it.
+    const doc = value(await service.handle('documents.text', { path: top.docPath })) as { text: string };
+    expect(doc.text.slice(top.charStart, top.charEnd)).toBe(top.text);
+    expect(doc.text.slice(top.contextStart, top.contextStart + top.context.length)).toBe(top.context);
+    expect(failure(await service.handle('documents.text', { path: '/etc/passwd' })).code).toBe('NOT_FOUND');
 
     const k2 = value(await service.handle('settings.update', { k: 2 })) as { k: number };
     expect(k2.k).toBe(2);

@@ -11,7 +11,8 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import type { z } from 'zod';
 import { Reader } from './answer/reader';
 import {
@@ -88,6 +89,19 @@ export async function dispatch(api: DeskApi, method: string, payload: unknown, c
 }
 
 // ---- the service ----------------------------------------------------------------------------
+
+/**
+ * A typed folder path as the person means it: `~` is their home folder; a relative path is
+ * refused, since it would resolve against the app's own working folder, which nobody can see.
+ */
+export function folderPath(typed: string, home = homedir()): string {
+  const text = typed.trim();
+  const expanded = text === '~' ? home : /^~[\\/]/.test(text) ? join(home, text.slice(2)) : text;
+  if (!isAbsolute(expanded)) {
+    throw new DeskError('BAD_REQUEST', `"${text}" is not a full path: type it from the top, e.g. ${join(home, 'Documents')} or ~/Documents.`);
+  }
+  return expanded;
+}
 
 /** What the shell running the service provides. */
 export interface ServicePlatform {
@@ -429,6 +443,7 @@ export class DeskService implements DeskApi {
       model: this.active && engine ? { name: this.active.name, arch: this.active.config.arch, layers: this.active.config.layers, k: this.active.k } : null,
       provider: engine ? { name: engine.provider.name, reason: engine.provider.reason } : null,
       libraryDir: this.options.appDataDir,
+      platform: process.platform,
     };
   }
 
@@ -437,7 +452,8 @@ export class DeskService implements DeskApi {
     return { folders: this.library.listFolders() };
   }
 
-  async 'folders.add'({ path }: RequestOf<'folders.add'>): Promise<ResponseOf<'folders.add'>> {
+  async 'folders.add'({ path: typed }: RequestOf<'folders.add'>): Promise<ResponseOf<'folders.add'>> {
+    const path = folderPath(typed);
     await this.ready;
     await this.library.addFolder(path).catch((err: NodeJS.ErrnoException) => {
       if (err instanceof DeskError) throw err;

@@ -3,6 +3,7 @@ import type { ResponseOf, EventOf } from '$contract';
 
 export type AppInfo = ResponseOf<'app.info'>;
 export type Settings = ResponseOf<'settings.get'>;
+export type ModelsList = ResponseOf<'models.list'>;
 export type ModelInfo = ResponseOf<'models.list'>['models'][number];
 export type CatalogueEntry = ResponseOf<'models.list'>['catalogue'][number];
 export type AskResult = ResponseOf<'ask'>;
@@ -12,3 +13,4 @@ export type IndexStatus = ResponseOf<'indexing.status'>;
 export type FolderProgress = IndexStatus['folders'][number];
 export type DocumentInfo = ResponseOf<'indexing.documents'>['documents'][number];
 export type PullProgress = EventOf<'modelPullProgress'>;
+export type DocumentText = ResponseOf<'documents.text'>;
