@@ -12,7 +12,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_HEADER, type ResponseOf } from '../src-main/core/contract';
 import { ModelManager } from '../src-main/core/hub/model-manager';
-import { tinyBertDir, tinyDistilBertDir } from '../src-main/core/testing/paths';
+import { makeRandomCheckpoint } from '../models/random-checkpoint';
+import { tinyBertDir } from '../src-main/core/testing/paths';
 import { startWebApp, type WebApp } from '../src-main/web/web-app';
 import { DeskDriver, webHooks } from './driver';
 import { questions, writeLibrary } from './fixtures';
@@ -251,11 +252,24 @@ describe('desktop UI over the web shell', () => {
     await installed.locator('li[data-model="tiny-bert-qa"][data-active="true"]').waitFor();
     expect(await installed.locator('li[data-model="tiny-bert-qa"]').innerText()).toMatch(/BERT · 4 layers · .* · stock weights/);
     expect(await dialog.getByRole('list', { name: 'Model catalogue' }).locator('li').count()).toBe(4);
-    // Import a second checkpoint from inside the dialog: it is put in use, the top bar follows.
-    await dialog.getByLabel(/Import a checkpoint/).fill(tinyDistilBertDir);
+    // Import a DeFormer-trained checkpoint from inside the dialog: it is put in use, the top bar follows,
+    // k defaults to its trained split and another k is flagged.
+    const trained = await makeRandomCheckpoint({
+      arch: 'distilbert', layers: 4, hidden: 32, heads: 2, ffn: 64, seed: 3,
+      out: join(root, 'deformer-distil'), deformer: { k: 1, trainedK: [1, 2] },
+    });
+    await dialog.getByLabel(/Import a checkpoint/).fill(trained);
     await dialog.getByRole('button', { name: 'Import' }).click();
-    await installed.locator('li[data-model="tiny-distilbert-qa"][data-active="true"]').waitFor();
-    await expect.poll(() => page.getByRole('button', { name: /^Model: tiny-distilbert-qa/ }).count()).toBe(1);
+    const imported = installed.locator('li[data-model="deformer-distil"][data-active="true"]');
+    await imported.waitFor();
+    expect(await imported.innerText()).toMatch(/DISTILBERT · 4 layers · .* · trained for k = 1, 2/);
+    await expect.poll(() => page.getByRole('button', { name: /^Model: deformer-distil/ }).count()).toBe(1);
+    const k = dialog.getByLabel('Speed');
+    expect(await k.locator('option:checked').innerText()).toBe('As trained (k = 1 of 4)');
+    expect(await dialog.getByRole('note').count()).toBe(0);
+    await k.selectOption({ label: 'k = 3' });
+    expect(await dialog.getByRole('note').innerText()).toMatch(/trained for k = 1, 2\. Another k runs the model at a split it was not trained for/);
+    await k.selectOption({ label: 'As trained (k = 1 of 4)' });
     // An error from the dialog shows in the dialog.
     const errorsBefore = pageErrors.length;
     await dialog.getByLabel(/Import a checkpoint/).fill(join(root, 'no-such-checkpoint'));
@@ -267,8 +281,8 @@ describe('desktop UI over the web shell', () => {
     expect(added.filter((e) => !/Failed to load resource: .*status of 4\d\d/.test(e))).toEqual([]);
     await desk.screenshot('07-settings-models');
     // The CLI (another process, the same models folder) removes the model in use: the app follows without a reload.
-    await new ModelManager({ modelsDir: join(root, 'models') }).remove('tiny-distilbert-qa');
-    await installed.locator('li[data-model="tiny-distilbert-qa"]').waitFor({ state: 'detached', timeout: 20_000 });
+    await new ModelManager({ modelsDir: join(root, 'models') }).remove('deformer-distil');
+    await installed.locator('li[data-model="deformer-distil"]').waitFor({ state: 'detached', timeout: 20_000 });
     await expect.poll(() => page.getByRole('button', { name: /^Model: none, search only/ }).count(), { timeout: 20_000 }).toBe(1);
     await dialog.getByRole('button', { name: 'Use tiny-bert-qa' }).click();
     await expect.poll(() => page.getByRole('button', { name: /^Model: tiny-bert-qa/ }).count()).toBe(1);
