@@ -174,7 +174,7 @@ describe('DeskService (real core)', () => {
 
     const ask = value(await service.handle('ask', { question: 'what does the giraffe eat in the savanna?', maxAnswers: 3 })) as {
       mode: string;
-      answers: Array<{ docPath: string; context: string; text: string; highlightStart: number; highlightEnd: number; charStart: number; contextStart: number }>;
+      answers: Array<{ docPath: string; context: string; text: string; highlightStart: number; highlightEnd: number; charStart: number; charEnd: number; contextStart: number }>;
     };
     expect(ask.mode).toBe('deformer');
     expect(ask.answers.length).toBeGreaterThan(0);
