@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events, methodNames, type DeskEvent, type Result } from './contract';
 import { DeskError } from './errors';
+import { ModelManager } from './hub/model-manager';
 import { IndexerHost } from './index/indexer-host';
 import { dispatch, DeskService, EventBus, folderPath } from './service';
 import { tinyBertDir } from './testing/paths';
@@ -202,10 +203,9 @@ describe('DeskService (real core)', () => {
   it('rolls a model switch back whole when the library cannot load the model', async () => {
     const copy = join(root, 'other-bert');
     cpSync(tinyBertDir, copy, { recursive: true });
-    // Installing from the app puts the model in use; go back to the first one before breaking the copy.
-    value(await service.handle('models.import', { path: copy }));
-    expect(value(await service.handle('settings.get', {}))).toMatchObject({ model: 'other-bert' });
-    value(await service.handle('models.use', { name: 'tiny-bert-qa' }));
+    // Installed the way the CLI does (no switch: a model is already active), so no re-encode here.
+    await new ModelManager({ modelsDir: join(root, 'app', 'models') }).importFolder(copy);
+    expect(value(await service.handle('settings.get', {}))).toMatchObject({ model: 'tiny-bert-qa' });
     truncateSync(join(root, 'app', 'models', 'other-bert', 'model.safetensors'), 100);
     const refused = failure(await service.handle('models.use', { name: 'other-bert' }));
     expect(refused.code).toMatch(/^CHECKPOINT_/);

@@ -58,7 +58,7 @@ export class Desk {
       case 'modelsChanged':
         return this.app.onModelsChanged(event.payload);
       case 'documentIndexed':
-        return;
+        return this.library.onDocumentIndexed();
     }
   }
 }

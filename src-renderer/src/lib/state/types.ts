@@ -11,6 +11,7 @@ export type Answer = AskResult['answers'][number];
 export type PassageHit = AskResult['passages'][number];
 export type IndexStatus = ResponseOf<'indexing.status'>;
 export type FolderProgress = IndexStatus['folders'][number];
+export type DocumentStatus = ResponseOf<'indexing.documents'>['documents'][number]['status'];
 export type DocumentInfo = ResponseOf<'indexing.documents'>['documents'][number];
 export type PullProgress = EventOf<'modelPullProgress'>;
 export type DocumentText = ResponseOf<'documents.text'>;
