@@ -5,20 +5,23 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommand } from '../src-main/cli/args';
 import { makeRandomCheckpoint, randomCheckpointPresets, type RandomCheckpointOptions } from './random-checkpoint';
 
 const usage =
   'usage: npm run make-checkpoint -- [--preset bert-base|distilbert-base] --arch bert|distilbert ' +
-  '--layers N --hidden H --heads A --ffn F --seed S --out DIR [--dtype F32|F16]';
+  '--layers N --hidden H --heads A --ffn F --seed S --out DIR [--dtype F32|F16] [--deformer-k K]\n' +
+  '  --deformer-k K  write a `deformer` block (k = K, trainedK [K]) into config.json, as a DeFormer-trained checkpoint has';
 
 function fail(message: string): never {
   console.error(`${message}\n${usage}`);
   process.exit(1);
 }
 
-const { values } = parseArgs({
+const parsed = parseCommand(usage, {
+  args: process.argv.slice(2),
   options: {
+    help: { type: 'boolean', short: 'h', default: false },
     preset: { type: 'string' },
     arch: { type: 'string' },
     layers: { type: 'string' },
@@ -28,8 +31,11 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     out: { type: 'string' },
     dtype: { type: 'string', default: 'F32' },
+    'deformer-k': { type: 'string' },
   },
 });
+if (typeof parsed === 'number') process.exit(parsed);
+const { values } = parsed;
 
 const preset = values.preset === undefined ? undefined : randomCheckpointPresets[values.preset as keyof typeof randomCheckpointPresets];
 if (values.preset !== undefined && !preset) fail(`unknown --preset ${values.preset}`);
@@ -55,7 +61,9 @@ const opts: RandomCheckpointOptions = {
   seed: int('seed'),
   out: values.out,
   dtype: values.dtype,
+  ...(values['deformer-k'] !== undefined ? { deformer: { k: Number(values['deformer-k']), trainedK: [Number(values['deformer-k'])] } } : {}),
 };
+if (opts.deformer && (!Number.isInteger(opts.deformer.k) || opts.deformer.k < 0 || opts.deformer.k > opts.layers)) fail('--deformer-k needs an integer from 0 to --layers');
 if (opts.hidden % opts.heads !== 0) fail(`--heads (${opts.heads}) must divide --hidden (${opts.hidden})`);
 
 const started = performance.now();

@@ -25,6 +25,8 @@ export interface RandomCheckpointOptions {
   dtype?: 'F32' | 'F16';
   /** Folder to copy tokenizer.json, tokenizer_config.json, vocab.txt, special_tokens_map.json from. */
   tokenizerFrom?: string;
+  /** A `deformer` block for config.json, as a DeFormer-fine-tuned checkpoint carries (core/model/deformer-meta.ts). */
+  deformer?: { k: number; passageOffset?: number; trainedK?: number[] };
 }
 
 /** Model shapes of the two full-size checkpoints the benchmark uses. */
@@ -44,7 +46,8 @@ const initStd = 0.02; // HF initializer_range
 /** Writes config.json, model.safetensors and the tokenizer files into `opts.out`; returns that folder. */
 export async function makeRandomCheckpoint(opts: RandomCheckpointOptions): Promise<string> {
   mkdirSync(opts.out, { recursive: true });
-  writeFileSync(join(opts.out, 'config.json'), `${JSON.stringify(hfConfig(opts), null, 2)}\n`);
+  const config = { ...hfConfig(opts), ...(opts.deformer ? { deformer: { passageOffset: 0, ...opts.deformer } } : {}) };
+  writeFileSync(join(opts.out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   writeSafetensors(join(opts.out, 'model.safetensors'), randomWeights(opts));
   const from = opts.tokenizerFrom ?? defaultTokenizerDir;
   for (const name of tokenizerFiles) {

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, platform, arch, release } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommand } from '../cli/args';
 import { withLargeBufferMalloc } from '../core/index/malloc-env';
 
 // The indexer process runs with these malloc settings (malloc-env.ts); so does the benchmark, so
@@ -17,8 +17,17 @@ if (platform() === 'linux' && process.env.MALLOC_MMAP_THRESHOLD_ === undefined) 
   process.exit(again.status ?? 1);
 }
 
-const { values } = parseArgs({
+const usage = [
+  'usage: npm run bench -- [--out FILE] [--quick] [--engine] [--index] [--fidelity] [--retrieval] [--answer] [--work-dir DIR]',
+  '  sections (all when none is named): --engine full vs DeFormer per question; --index end-to-end indexing;',
+  '  --fidelity cache precision; --retrieval BM25 recall on SQuAD; --answer answering over a 10k-passage library',
+  '  --quick fewer rounds; --out FILE the JSON report; --work-dir DIR where checkpoints and libraries are kept (.cache/bench)',
+].join('\n');
+
+const parsed = parseCommand(usage, {
+  args: process.argv.slice(2),
   options: {
+    help: { type: 'boolean', short: 'h', default: false },
     out: { type: 'string' },
     quick: { type: 'boolean', default: false },
     engine: { type: 'boolean', default: false },
@@ -29,6 +38,8 @@ const { values } = parseArgs({
     'work-dir': { type: 'string' },
   },
 });
+if (typeof parsed === 'number') process.exit(parsed);
+const { values } = parsed;
 
 const all = ['engine', 'index', 'fidelity', 'retrieval', 'answer'] as const;
 const named = all.filter((s) => values[s]);

@@ -25,3 +25,16 @@ it('usageError prints the usage to stderr and gives exit code 2', () => {
   expect(usageError('usage: x')).toBe(2);
   expect(error).toHaveBeenCalledWith('usage: x');
 });
+
+it('an unknown flag prints its message and the usage, exit code 2, no stack', () => {
+  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+  expect(parseCommand('usage: x', config(['--nope']))).toBe(2);
+  expect(error).toHaveBeenCalledWith(expect.stringMatching(/^Unknown option '--nope'[^]*\nusage: x$/));
+  expect(error.mock.calls[0][0]).not.toMatch(/\n\s+at /);
+});
+
+it('--help wins even beside an unknown flag', () => {
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  expect(parseCommand('usage: x', config(['--nope', '--help']))).toBe(0);
+  expect(log).toHaveBeenCalledWith('usage: x');
+});

@@ -6,7 +6,7 @@ import { openTestKit, testDocuments, testWindows, type TestKit } from '../core/a
 import { isDeskError } from '../core/errors';
 import { LibraryStore } from '../core/store/store';
 import { tinyBertDir } from '../core/testing/paths';
-import { run } from './ask';
+import { formatResult, run } from './ask';
 
 let kit: TestKit;
 let root: string;
@@ -41,7 +41,7 @@ async function ask(args: string[]): Promise<{ code: number; out: string }> {
 it('answers from the library with the split it was indexed with', async () => {
   const { code, out } = await ask(['Who discovered polonium?', '--db', db, '--model', tinyBertDir, '--cache-dir', join(root, 'graphs'), '--answers', '2']);
   expect(code).toBe(0);
-  expect(out).toMatch(/^1\. .+\(score 0\.\d{3}, \/lib\/\w+\.txt \[\d+–\d+\]\)$/m);
+  expect(out).toMatch(/^1\. .+\(\w[\w ]*, \d+%, \/lib\/\w+\.txt \[\d+–\d+\]\)$/m);
   expect(out).toMatch(/«.+»/);
   expect(out).toMatch(/^deformer: [\d.]+ ms \(retrieval/m);
 
@@ -74,4 +74,15 @@ it('fails with a clear error for a folder without a library, and prints usage wi
   const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
   expect(await run(['Why?'])).toBe(2);
   spy.mockRestore();
+});
+
+it('prints each answer on one line with its confidence word, whatever line breaks the document had', () => {
+  const answer = {
+    text: 'the first\nflush  harvest', score: 0.5, probability: 0.82, confidence: 'confident' as const, docPath: '/d/tea.pdf', page: 2,
+    passageId: 'p', charStart: 10, charEnd: 34, context: 'In March\nthe first\nflush  harvest begins.', contextStart: 0, highlightStart: 9, highlightEnd: 33,
+  };
+  const timings = { totalMs: 1, retrievalMs: 0, questionMs: 0, cacheReadMs: 0, upperMs: 0 };
+  const lines = formatResult({ question: 'q', mode: 'deformer', answers: [answer], passages: [], notes: [], timings }).split('\n');
+  expect(lines[0]).toBe('1. the first flush harvest   (confident, 82%, /d/tea.pdf p.2 [10–34])');
+  expect(lines[1]).toBe('   …In March «the first flush harvest» begins.…');
 });

@@ -15,9 +15,13 @@ import { LibraryStore } from '../core/store/store';
 import type { CacheIdentity } from '../core/store/types';
 import { parseCommand, usageError } from './args';
 
-const usage =
-  'usage: ask "<question>" --db <dir> [--model DIR] [--mode deformer|full] [--top N]\n' +
-  '       [--answers N] [--cache-dir DIR] [--provider auto|cpu|...] [--upper-weights fp32|int8] [--json]';
+const usage = [
+  'usage: ask "<question>" --db <dir> [--model DIR] [--mode deformer|full] [--top N] [--answers N]',
+  '       [--upper-weights fp32|int8] [--cache-dir DIR] [--provider auto|cpu|cuda|dml|coreml|webgpu] [--json]',
+  '  --top N          passages retrieved and read (default 10); not the number of answers',
+  '  --answers N      answers printed at most (default 5)',
+  '  --upper-weights  int8 runs the upper layers with int8 weights: about 2x faster, cached states unchanged',
+].join('\n');
 
 /** Runs the command; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
@@ -87,7 +91,8 @@ export function formatResult(r: AskResult): string {
   for (const note of r.notes) lines.push(`note: ${note}`);
   r.answers.forEach((a, i) => {
     const where = `${a.docPath}${a.page !== undefined ? ` p.${a.page}` : ''} [${a.charStart}–${a.charEnd}]`;
-    lines.push(`${i + 1}. ${a.text}   (score ${a.score.toFixed(3)}, ${where})`);
+    // One line per answer: PDF text keeps its line breaks, a terminal answer must not.
+    lines.push(`${i + 1}. ${oneLine(a.text).trim()}   (${a.confidence === 'none' ? 'no confident answer' : a.confidence}, ${(100 * a.probability).toFixed(0)}%, ${where})`);
     const c = a.context;
     lines.push(`   …${oneLine(c.slice(Math.max(0, a.highlightStart - 120), a.highlightStart))}«${oneLine(a.text)}»${oneLine(c.slice(a.highlightEnd, a.highlightEnd + 120))}…`);
   });

@@ -3,8 +3,9 @@
  * The training recipe's table, measured through the app's own path (answer/squad-eval.ts) on the
  * held-out articles: the full model; the stage-1 model split at every k with no retraining; and
  * every DeFormer-trained model of the run. Closed setting (each question reads its paragraph)
- * for all rows, open setting (BM25 over all held-out paragraphs, top 10) for the full model and
- * the rows at the trained splits. JSON out, a Markdown table on screen.
+ * for all rows; open setting (BM25 over all held-out paragraphs, the top 10 read) for the full
+ * model, the aux-trained students and the stage-1 model at their k, on the first --open-limit
+ * questions (reading 10 passages costs 10 upper passes). JSON out, a Markdown table on screen.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -19,7 +20,7 @@ import { Engine } from '../core/model/engine';
 import { loadTokenizer } from '../core/model/tokenizer';
 import { parseCommand, usageError } from './args';
 
-const usage = 'usage: eval-recipe --run DIR [--split FILE] [--data dev-v1.1.json] [--out FILE] [--no-open] [--threads N]';
+const usage = 'usage: eval-recipe --run DIR [--split FILE] [--data dev-v1.1.json] [--out FILE] [--no-open] [--open-limit N] [--threads N]';
 const repoRoot = resolve(import.meta.dirname, '../..');
 
 interface Row {
@@ -47,6 +48,7 @@ export async function run(args: string[]): Promise<number> {
       data: { type: 'string' },
       out: { type: 'string' },
       'no-open': { type: 'boolean', default: false },
+      'open-limit': { type: 'string', default: '300' },
       threads: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -71,7 +73,8 @@ export async function run(args: string[]): Promise<number> {
         const tokenizer = await loadTokenizer(job.dir);
         const store = setting === 'open' ? await openSquadLibrary({ dataset, engine, tokenizer, cacheRoot }) : undefined;
         try {
-          const r = await runSquadEval({ dataset, engine, tokenizer, mode: job.mode, setting, store, topPassages: 10 });
+          const limit = setting === 'open' ? Number(values['open-limit']) : undefined;
+          const r = await runSquadEval({ dataset, engine, tokenizer, mode: job.mode, setting, store, topPassages: 10, limit });
           const n = engine.config.layers;
           rows.push({
             model: job.name,
@@ -113,6 +116,7 @@ function plan(runDir: string, record: { stages: Record<string, { config: { gamma
   const n = readConfig(teacher).layers;
   const students = readdirSync(join(runDir, 'models')).filter((d) => d !== 'teacher' && existsSync(join(runDir, 'models', d, 'config.json')));
   const trainedKs = new Set(students.map((d) => readConfig(join(runDir, 'models', d)).deformer!.k));
+  // In the open setting the row's question count differs (--open-limit); the table says so.
   const jobs: Job[] = [{ name: 'teacher', dir: teacher, mode: 'full', k: n, training: 'stage 1: QA fine-tuning (full model)', open }];
   for (let k = 1; k <= n; k++) {
     jobs.push({ name: 'teacher', dir: teacher, mode: 'deformer', k, training: 'none: stage-1 model split as is', open: open && trainedKs.has(k) });
@@ -124,7 +128,7 @@ function plan(runDir: string, record: { stages: Record<string, { config: { gamma
     const training = aux
       ? `DeFormer: span + KD (γ ${stage.config.gamma.toFixed(2)}) + LRS (β ${stage.config.beta.toFixed(2)}), from ${stage.init}`
       : `DeFormer: span loss only, from ${stage.init}`;
-    jobs.push({ name, dir: join(runDir, 'models', name), mode: 'deformer', k, training, open: open && !name.includes('from-pretrained') });
+    jobs.push({ name, dir: join(runDir, 'models', name), mode: 'deformer', k, training, open: open && aux && stage.init === 'teacher' });
   }
   return jobs;
 }

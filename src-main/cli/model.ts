@@ -5,6 +5,7 @@
  * Ctrl-C during a pull keeps the partial download; the same command resumes it.
  */
 import { join, resolve } from 'node:path';
+import { builtinModelDir } from '../../models/builtin';
 import { type Catalogue, findCatalogueEntry, loadCatalogue } from '../../models/catalogue';
 import { ModelManager } from '../core/hub/model-manager';
 import { formatBytes, type PullProgress } from '../core/hub/progress';
@@ -40,7 +41,7 @@ export async function run(args: string[]): Promise<number> {
   if (!action || extra.length > 0 || (needsTarget ? !target : action !== 'list' || target)) return usageError(usage);
   const modelsDir = resolve(values.models ?? join(defaultAppDataDir(), 'models'));
   const catalogue = loadCatalogue();
-  const manager = new ModelManager({ modelsDir, knownSha256: (repo, revision) => pinnedHashes(catalogue, repo, revision) });
+  const manager = new ModelManager({ modelsDir, builtinDir: builtinModelDir, knownSha256: (repo, revision) => pinnedHashes(catalogue, repo, revision) });
 
   switch (action) {
     case 'pull':
@@ -112,7 +113,7 @@ async function list(manager: ModelManager, catalogue: Catalogue, json: boolean):
   if (installed.length === 0) console.log('  none installed');
   for (const m of installed) {
     const size = formatBytes(m.meta.files.reduce((n, f) => n + f.size, 0));
-    const from = m.meta.repo ? `${m.meta.repo}@${m.meta.commit?.slice(0, 12)}` : `imported from ${m.meta.importedFrom}`;
+    const from = m.isBuiltin ? 'built in (cannot be removed)' : m.meta.repo ? `${m.meta.repo}@${m.meta.commit?.slice(0, 12)}` : `imported from ${m.meta.importedFrom}`;
     console.log(`${m.name === active ? '* ' : '  '}${m.name.padEnd(48)} ${m.meta.arch.padEnd(10)} ${String(m.meta.layers).padStart(2)}x${m.meta.hidden}  ${size.padStart(8)}  ${from}`);
   }
   for (const p of await manager.partialPulls()) console.log(`  (partial download ${p.name}: ${formatBytes(p.bytes)}; pull again to resume)`);

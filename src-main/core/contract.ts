@@ -18,9 +18,16 @@ export const DocumentStatusSchema = z.enum(['queued', 'indexing', 'done', 'faile
 
 const path = z.string().min(1).max(4096);
 
+/** How sure the reader is of an answer, in words (core/answer/confidence.ts sets the bounds). */
+export const ConfidenceSchema = z.enum(['confident', 'likely', 'unsure', 'none']);
+
 export const AnswerSchema = z.object({
   text: z.string(),
   score: z.number(),
+  /** Probability of this answer among every span read for the question (answer/confidence.ts). */
+  probability: z.number().min(0).max(1),
+  /** `none`: below the no-answer threshold; the UI hides it behind "No confident answer". */
+  confidence: ConfidenceSchema,
   docPath: z.string(),
   page: z.number().int().optional(),
   passageId: z.string(),
@@ -38,6 +45,10 @@ export const PassageHitSchema = z.object({
   page: z.number().int().optional(),
   text: z.string(),
   score: z.number(),
+  /** BM25 score relative to the best passage of this question, in [0, 1]: what the relevance bar shows. */
+  relevance: z.number().min(0).max(1),
+  /** The passage's span in the document's extracted text. */
+  charStart: z.number().int(),
   matches: z.array(z.tuple([z.number().int(), z.number().int()])),
 });
 
@@ -106,6 +117,12 @@ export const ModelInfoSchema = z.object({
   hidden: z.number().int(),
   sizeBytes: z.number(),
   active: z.boolean(),
+  /** Shipped with the app: cannot be removed. */
+  builtin: z.boolean(),
+  /** The k used when the person has not picked one: the trained split, else 3n/4. */
+  defaultK: z.number().int(),
+  /** Splits a DeFormer-fine-tuned checkpoint was trained for; absent for stock checkpoints. */
+  trainedK: z.array(z.number().int()).optional(),
 });
 
 export const CatalogueEntrySchema = z.object({
@@ -125,6 +142,8 @@ export const AppInfoSchema = z.object({
     .nullable(),
   provider: z.object({ name: z.string(), reason: z.string() }).nullable(),
   libraryDir: z.string(),
+  /** The service's OS (Node's process.platform): which compute providers can exist here. */
+  platform: z.string(),
 });
 
 // ---- methods --------------------------------------------------------------------------------
@@ -161,6 +180,8 @@ export const methods = {
     response: AskResultSchema,
   },
 
+  /** A library document's extracted text, for the in-app viewer (offsets are those of answers and passages). */
+  'documents.text': { request: z.object({ path }).strict(), response: z.object({ path: z.string(), text: z.string() }) },
   /** Opens a document at an answer. Web mode opens nothing and reports the path. */
   'documents.open': {
     request: z.object({ path, charStart: z.number().int().min(0).optional(), reveal: z.boolean().optional() }).strict(),
@@ -204,6 +225,8 @@ export const events = {
     bytesPerSecond: z.number().optional(),
   }),
   settingsChanged: SettingsSchema,
+  /** Installed models changed (this app, the CLI, or a file manager): the whole list, as models.list answers. */
+  modelsChanged: z.object({ models: z.array(ModelInfoSchema), catalogue: z.array(CatalogueEntrySchema), modelsDir: z.string() }),
 } as const;
 
 export type MethodName = keyof typeof methods;

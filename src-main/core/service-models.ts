@@ -2,11 +2,14 @@
  * The service's view of installed models: hub/model-manager.ts plus the catalogue, shaped the
  * way the contract describes models (ModelInfo, CatalogueEntry, pull progress).
  */
+import { builtinModelDir } from '../../models/builtin';
 import { findCatalogueEntry, loadCatalogue, type Catalogue } from '../../models/catalogue';
 import type { ResponseOf } from './contract';
 import { ModelManager } from './hub/model-manager';
 import type { InstalledModel } from './hub/metadata';
 import type { PullProgress } from './hub/progress';
+import { recommendedK } from './model/config';
+import { defaultSplit, readDeformerMeta } from './model/deformer-meta';
 
 /** A model as models.list shows it, before the service marks the active one. */
 export type InstalledInfo = Omit<ResponseOf<'models.pull'>, 'active'>;
@@ -29,8 +32,10 @@ export interface ModelsPort {
   catalogue(installed: InstalledInfo[]): Promise<CatalogueInfo[]>;
   /** The checkpoint folder of an installed model, or null. */
   dirOf(name: string): Promise<string | null>;
-  /** The model the CLI (or another app) last made active, if installed. */
+  /** The model the CLI (or another app) last made active, if installed; else the built-in one, if any. */
   activeName(): Promise<string | null>;
+  /** The built-in model's name, when the app ships one. */
+  builtinName(): Promise<string | null>;
   setActive(name: string): Promise<void>;
   pull(repo: string, call: { signal: AbortSignal; onProgress: (p: PullReport) => void }): Promise<{ name: string }>;
   importFolder(path: string): Promise<{ name: string }>;
@@ -46,7 +51,11 @@ function megabytes(text: string): number | undefined {
 
 function info(model: InstalledModel): InstalledInfo {
   const { meta } = model;
+  const deformer = readDeformerMeta(model.dir);
   return {
+    builtin: model.isBuiltin === true,
+    defaultK: defaultSplit(meta.layers, deformer, recommendedK),
+    ...(deformer ? { trainedK: deformer.trainedK } : {}),
     name: model.name,
     ...(meta.repo ? { repo: meta.repo } : {}),
     ...(meta.commit || meta.revision ? { revision: meta.commit ?? meta.revision } : {}),
@@ -62,13 +71,16 @@ export class DeskModels implements ModelsPort {
   private readonly manager: ModelManager;
   private readonly known: Catalogue;
 
+  /** `builtinDir`: the built-in model's folder (default models/builtin.ts's); null for none. */
   constructor(
     readonly dir: string,
     cataloguePath?: string,
+    builtinDir: string | null = builtinModelDir,
   ) {
     this.known = loadCatalogue(cataloguePath);
     this.manager = new ModelManager({
       modelsDir: dir,
+      builtinDir,
       // The catalogue's sha256 pins check downloads where the hub publishes none.
       knownSha256: (repo, revision) => {
         const entry = findCatalogueEntry(this.known, repo);
@@ -101,6 +113,10 @@ export class DeskModels implements ModelsPort {
 
   async activeName(): Promise<string | null> {
     return (await this.manager.active())?.name ?? null;
+  }
+
+  async builtinName(): Promise<string | null> {
+    return (await this.manager.builtin())?.name ?? null;
   }
 
   async setActive(name: string): Promise<void> {

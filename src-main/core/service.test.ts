@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events, methodNames, type DeskEvent, type Result } from './contract';
 import { DeskError } from './errors';
+import { ModelManager } from './hub/model-manager';
 import { IndexerHost } from './index/indexer-host';
-import { dispatch, DeskService, EventBus } from './service';
+import { dispatch, DeskService, EventBus, folderPath } from './service';
 import { tinyBertDir } from './testing/paths';
 
 /** Real service: a forked indexer, real LMDB, the tiny checkpoint imported into a temp models folder. */
@@ -86,7 +87,7 @@ describe('DeskService (real core)', () => {
     writeFileSync(join(docs, 'giraffes.txt'), 'The giraffe lives in the savanna of Africa and eats acacia leaves from tall trees.');
     writeFileSync(join(docs, 'rust.md'), '# Rust\n\nRust is a systems programming language focused on memory safety without garbage collection.');
     writeFileSync(join(docs, 'broken.pdf'), '%PDF-1.4\nthis is not a pdf body');
-    service = await DeskService.open({ shell: 'web', appDataDir: join(root, 'app'), checkResponses: true, watch: false, threads: 1 });
+    service = await DeskService.open({ shell: 'web', appDataDir: join(root, 'app'), builtinModelDir: null, checkResponses: true, watch: false, threads: 1 });
     service.bus.on((e) => seen.push(e));
   });
 
@@ -147,6 +148,14 @@ describe('DeskService (real core)', () => {
     expect(value(await service.handle('folders.pick', {}))).toEqual({ path: null });
   });
 
+  it('adds folders by full path only: ~ is the home folder, a relative path is refused', () => {
+    expect(folderPath('~/Documents', '/home/ann')).toBe('/home/ann/Documents');
+    expect(folderPath(' ~ ', '/home/ann')).toBe('/home/ann');
+    expect(folderPath('/data/notes', '/home/ann')).toBe('/data/notes');
+    expect(() => folderPath('Documents', '/home/ann')).toThrow(/not a full path.*~\/Documents/);
+    expect(() => folderPath('~ann/x', '/home/ann')).toThrow(/not a full path/);
+  });
+
   it('validates settings updates and keeps them on disk', async () => {
     expect(failure(await service.handle('settings.update', { windowTokens: 64, overlapTokens: 64 })).code).toBe('BAD_REQUEST');
     expect(failure(await service.handle('settings.update', { precision: 'fp8' })).code).toBe('BAD_REQUEST');
@@ -166,7 +175,7 @@ describe('DeskService (real core)', () => {
 
     const ask = value(await service.handle('ask', { question: 'what does the giraffe eat in the savanna?', maxAnswers: 3 })) as {
       mode: string;
-      answers: Array<{ docPath: string; context: string; text: string; highlightStart: number; highlightEnd: number; charStart: number; contextStart: number }>;
+      answers: Array<{ docPath: string; context: string; text: string; highlightStart: number; highlightEnd: number; charStart: number; charEnd: number; contextStart: number }>;
     };
     expect(ask.mode).toBe('deformer');
     expect(ask.answers.length).toBeGreaterThan(0);
@@ -176,6 +185,11 @@ describe('DeskService (real core)', () => {
     expect(top.highlightEnd).toBeLessThanOrEqual(top.context.length);
     expect(top.context.slice(top.highlightStart, top.highlightEnd)).toBe(top.text);
     expect(top.contextStart + top.highlightStart).toBe(top.charStart);
+    // The viewer's text: answer and passage offsets index it.
+    const doc = value(await service.handle('documents.text', { path: top.docPath })) as { text: string };
+    expect(doc.text.slice(top.charStart, top.charEnd)).toBe(top.text);
+    expect(doc.text.slice(top.contextStart, top.contextStart + top.context.length)).toBe(top.context);
+    expect(failure(await service.handle('documents.text', { path: '/etc/passwd' })).code).toBe('NOT_FOUND');
 
     const k2 = value(await service.handle('settings.update', { k: 2 })) as { k: number };
     expect(k2.k).toBe(2);
@@ -189,7 +203,8 @@ describe('DeskService (real core)', () => {
   it('rolls a model switch back whole when the library cannot load the model', async () => {
     const copy = join(root, 'other-bert');
     cpSync(tinyBertDir, copy, { recursive: true });
-    value(await service.handle('models.import', { path: copy }));
+    // Installed the way the CLI does (no switch: a model is already active), so no re-encode here.
+    await new ModelManager({ modelsDir: join(root, 'app', 'models') }).importFolder(copy);
     expect(value(await service.handle('settings.get', {}))).toMatchObject({ model: 'tiny-bert-qa' });
     truncateSync(join(root, 'app', 'models', 'other-bert', 'model.safetensors'), 100);
     const refused = failure(await service.handle('models.use', { name: 'other-bert' }));
@@ -207,7 +222,7 @@ describe('DeskService (real core)', () => {
 
   it('reopens with the same settings, model and library', async () => {
     await service.close();
-    service = await DeskService.open({ shell: 'web', appDataDir: join(root, 'app'), checkResponses: true, watch: false, threads: 1 });
+    service = await DeskService.open({ shell: 'web', appDataDir: join(root, 'app'), builtinModelDir: null, checkResponses: true, watch: false, threads: 1 });
     expect(value(await service.handle('settings.get', {}))).toMatchObject({ model: 'tiny-bert-qa', k: 2, shortcut: 'Alt+Space' });
     expect(value(await service.handle('folders.list', {}))).toEqual({ folders: [docs] });
     const models = value(await service.handle('models.list', {})) as { models: Array<{ name: string; active: boolean }>; catalogue: unknown[] };
@@ -237,6 +252,7 @@ describe('DeskService indexer crash', () => {
     const service = await DeskService.open({
       shell: 'web',
       appDataDir: join(root, 'app'),
+      builtinModelDir: null,
       watch: false,
       checkResponses: true,
       startIndexer: async (options) => {

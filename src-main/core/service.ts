@@ -9,7 +9,10 @@
  *   <appDataDir>/graphs/         built ONNX graphs, shared by both engines
  *   <appDataDir>/models/         installed models (unless the shell passes another folder)
  */
-import { join } from 'node:path';
+import { watch, type FSWatcher } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import type { z } from 'zod';
 import { Reader } from './answer/reader';
 import {
@@ -21,12 +24,14 @@ import { IndexerHost } from './index/indexer-host';
 import type { LibraryControl, LibraryOptions } from './index/library';
 import { noModelFingerprint } from './index/runtime';
 import type { IndexEvent } from './index/types';
-import { readConfig } from './model/config';
+import { readConfig, recommendedK } from './model/config';
+import { defaultSplit, readDeformerMeta } from './model/deformer-meta';
+import { extractText } from './text/extract';
 import { doctorReport } from './hub/doctor';
 import { Engine } from './model/engine';
 import type { ModelConfig, QaEngine } from './model/types';
 import { DeskModels, type ModelsPort } from './service-models';
-import { recommendedK, SettingsFile } from './settings';
+import { SettingsFile } from './settings';
 import { LibraryStore } from './store/store';
 import type { CacheIdentity } from './store/types';
 
@@ -85,6 +90,19 @@ export async function dispatch(api: DeskApi, method: string, payload: unknown, c
 
 // ---- the service ----------------------------------------------------------------------------
 
+/**
+ * A typed folder path as the person means it: `~` is their home folder; a relative path is
+ * refused, since it would resolve against the app's own working folder, which nobody can see.
+ */
+export function folderPath(typed: string, home = homedir()): string {
+  const text = typed.trim();
+  const expanded = text === '~' ? home : /^~[\\/]/.test(text) ? join(home, text.slice(2)) : text;
+  if (!isAbsolute(expanded)) {
+    throw new DeskError('BAD_REQUEST', `"${text}" is not a full path: type it from the top, e.g. ${join(home, 'Documents')} or ~/Documents.`);
+  }
+  return expanded;
+}
+
 /** What the shell running the service provides. */
 export interface ServicePlatform {
   /** A native folder dialog; absent in the web shell (folders are added by path). */
@@ -110,6 +128,8 @@ export interface DeskServiceOptions {
   models?: ModelsPort;
   /** models/catalogue.json, where a bundler moved the code away from it (Electron). */
   cataloguePath?: string;
+  /** The built-in model's folder (default models/builtin.ts's builtinModelDir); null: none (tests). */
+  builtinModelDir?: string | null;
   /** resources/tokenizer, for cutting passages without a model, where a bundler moved the code away from it. */
   defaultTokenizerDir?: string;
   /** Engine threads in this process (questions); default ONNX Runtime's. */
@@ -124,6 +144,8 @@ interface ActiveModel {
   dir: string;
   config: ModelConfig;
   k: number;
+  /** Where passage positions start (the checkpoint's `deformer.passageOffset`, else 0). */
+  passageOffset: number;
 }
 
 /** The read side: store + engine for questions. */
@@ -151,6 +173,10 @@ export class DeskService implements DeskApi {
   private restarts: number[] = [];
   private readonly dbDir: string;
   private readonly graphsDir: string;
+  private modelsWatcher: FSWatcher | null = null;
+  private modelsTimer: NodeJS.Timeout | null = null;
+  /** active.json's name when last looked at: a change there is the CLI's `model use`. */
+  private lastActiveName: string | null = null;
 
   private constructor(
     private readonly options: DeskServiceOptions,
@@ -165,7 +191,9 @@ export class DeskService implements DeskApi {
   static async open(options: DeskServiceOptions): Promise<DeskService> {
     const settings = await SettingsFile.open(options.appDataDir);
     for (const problem of settings.problems) console.warn(`settings: ${problem}`);
-    const models = options.models ?? new DeskModels(options.modelsDir ?? join(options.appDataDir, 'models'), options.cataloguePath);
+    const models =
+      options.models ??
+      new DeskModels(options.modelsDir ?? join(options.appDataDir, 'models'), options.cataloguePath, options.builtinModelDir);
     const service = new DeskService(options, settings, models);
     await service.start();
     return service;
@@ -177,12 +205,52 @@ export class DeskService implements DeskApi {
   }
 
   private async start(): Promise<void> {
-    // First run: adopt the model the CLI made active (`model pull` / `model use`), if any.
-    const adopted = this.settings.isNew && !this.settings.get().model ? await this.models.activeName() : null;
+    // First run: adopt the model the CLI made active (`model pull` / `model use`), else the built-in one.
+    this.lastActiveName = await this.models.activeName();
+    const adopted = this.settings.isNew && !this.settings.get().model ? this.lastActiveName : null;
     if (adopted) await this.settings.update({ model: adopted });
     this.active = await this.resolveModel(this.settings.get());
     this.library = await this.startLibrary();
     await this.openReadSide();
+    await this.watchModels();
+  }
+
+  /**
+   * The models folder is shared with the CLI (and a file manager): watch it, so a model removed,
+   * installed or made active out there reaches every window. fs.watch may miss events on some file
+   * systems; `models.list` (which the UI calls on focus) runs the same check.
+   */
+  private async watchModels(): Promise<void> {
+    await mkdir(this.models.dir, { recursive: true }).catch(() => undefined);
+    try {
+      this.modelsWatcher = watch(this.models.dir, () => {
+        if (this.modelsTimer) clearTimeout(this.modelsTimer);
+        this.modelsTimer = setTimeout(() => void this.syncModels().catch((err) => console.error('models folder check failed:', err)), 150);
+      });
+      this.modelsWatcher.on('error', () => undefined);
+    } catch {
+      this.modelsWatcher = null; // no watching here: the on-focus check still runs
+    }
+  }
+
+  /**
+   * Brings the model in use in line with the models folder, then tells every window: the model in
+   * use was removed → the built-in one (or search only); active.json changed (`model use`) → that one.
+   */
+  private async syncModels(): Promise<ResponseOf<'models.list'>> {
+    if (this.isClosing) return this.listModels();
+    const current = this.settings.get().model;
+    const activeName = await this.models.activeName();
+    const cliChose = activeName !== this.lastActiveName ? activeName : null;
+    this.lastActiveName = activeName;
+    if (cliChose && cliChose !== current && (await this.models.dirOf(cliChose))) {
+      await this.applySettings({ model: cliChose }).catch((err) => console.warn(`could not switch to ${cliChose}:`, err));
+    } else if (current && !(await this.models.dirOf(current))) {
+      await this.applySettings({ model: await this.models.builtinName() }).catch((err) => console.warn('could not leave a removed model:', err));
+    }
+    const list = await this.listModels();
+    this.bus.emit('modelsChanged', list);
+    return list;
   }
 
   /** Starts the indexer; a model it cannot load leaves the library search-only, with the reason noted. */
@@ -225,7 +293,7 @@ export class DeskService implements DeskApi {
       dbDir: this.dbDir,
       model: this.active?.dir ?? null,
       k: this.active?.k ?? 0,
-      passageOffset: 0,
+      passageOffset: this.active?.passageOffset ?? 0,
       provider: s.provider,
       cacheDir: this.graphsDir,
       watch: this.options.watch,
@@ -251,8 +319,10 @@ export class DeskService implements DeskApi {
     }
     try {
       const config = readConfig(dir);
-      const k = Math.min(config.layers, s.k ?? recommendedK(config.layers));
-      return { name: s.model, dir, config, k };
+      // A DeFormer-fine-tuned checkpoint says which split it was trained for: that is its default k.
+      const deformer = readDeformerMeta(dir);
+      const k = Math.min(config.layers, s.k ?? defaultSplit(config.layers, deformer, recommendedK));
+      return { name: s.model, dir, config, k, passageOffset: deformer?.passageOffset ?? 0 };
     } catch (err) {
       this.modelProblem = `The model "${s.model}" could not be read: ${(err as Error).message}`;
       return null;
@@ -267,7 +337,7 @@ export class DeskService implements DeskApi {
       try {
         engine = await Engine.open(this.active.dir, {
           k: this.active.k,
-          passageOffset: 0,
+          passageOffset: this.active.passageOffset,
           provider: s.provider,
           cacheDir: this.graphsDir,
           threads: this.options.threads,
@@ -280,7 +350,7 @@ export class DeskService implements DeskApi {
     const identity: CacheIdentity = {
       modelFingerprint: this.active && engine ? engine.fingerprint : noModelFingerprint,
       k: this.active?.k ?? 0,
-      passageOffset: 0,
+      passageOffset: this.active?.passageOffset ?? 0,
       precision: s.precision,
       windowTokens: s.windowTokens,
       overlapTokens: s.overlapTokens,
@@ -315,8 +385,8 @@ export class DeskService implements DeskApi {
    * reconfigure the library (its re-encode runs in the background). A change the library refuses
    * (a checkpoint that does not load) is rolled back whole.
    */
-  private applySettings(update: Partial<Settings>): Promise<Settings> {
-    const work = this.ready.then(() => this.applyNow(update));
+  private applySettings(update: Partial<Settings>, reload = false): Promise<Settings> {
+    const work = this.ready.then(() => this.applyNow(update, reload));
     this.ready = work.then(
       () => undefined,
       () => undefined,
@@ -324,11 +394,12 @@ export class DeskService implements DeskApi {
     return work;
   }
 
-  private async applyNow(update: Partial<Settings>): Promise<Settings> {
+  /** `reload`: reconfigure even when nothing changed (the model's files were replaced). */
+  private async applyNow(update: Partial<Settings>, reload: boolean): Promise<Settings> {
     const before = this.settings.get();
     const after = await this.settings.update(update);
     const changed = (key: keyof Settings) => before[key] !== after[key];
-    const touchesLibrary = (['model', 'k', 'precision', 'provider', 'windowTokens', 'overlapTokens', 'maxFileMb'] as const).some(changed);
+    const touchesLibrary = reload || (['model', 'k', 'precision', 'provider', 'windowTokens', 'overlapTokens', 'maxFileMb'] as const).some(changed);
     if (touchesLibrary) {
       try {
         await this.reconfigure();
@@ -340,8 +411,12 @@ export class DeskService implements DeskApi {
         throw err;
       }
     }
-    // The CLI reads the same models folder: keep its notion of the active model in step.
-    if (changed('model') && after.model) await this.models.setActive(after.model).catch(() => undefined);
+    // The CLI reads the same models folder: keep its notion of the active model in step (and
+    // remember it as seen, so the folder watcher does not take our own write for the CLI's).
+    if (changed('model') && after.model) {
+      await this.models.setActive(after.model).catch(() => undefined);
+      this.lastActiveName = after.model;
+    }
     this.bus.emit('settingsChanged', after);
     return after;
   }
@@ -369,6 +444,7 @@ export class DeskService implements DeskApi {
       model: this.active && engine ? { name: this.active.name, arch: this.active.config.arch, layers: this.active.config.layers, k: this.active.k } : null,
       provider: engine ? { name: engine.provider.name, reason: engine.provider.reason } : null,
       libraryDir: this.options.appDataDir,
+      platform: process.platform,
     };
   }
 
@@ -377,7 +453,8 @@ export class DeskService implements DeskApi {
     return { folders: this.library.listFolders() };
   }
 
-  async 'folders.add'({ path }: RequestOf<'folders.add'>): Promise<ResponseOf<'folders.add'>> {
+  async 'folders.add'({ path: typed }: RequestOf<'folders.add'>): Promise<ResponseOf<'folders.add'>> {
+    const path = folderPath(typed);
     await this.ready;
     await this.library.addFolder(path).catch((err: NodeJS.ErrnoException) => {
       if (err instanceof DeskError) throw err;
@@ -440,10 +517,22 @@ export class DeskService implements DeskApi {
     return result;
   }
 
+  async 'documents.text'({ path }: RequestOf<'documents.text'>): Promise<ResponseOf<'documents.text'>> {
+    await this.ready;
+    this.requireDocument(path);
+    // Extracted again, by the same code the indexer used: answer and passage offsets index this text.
+    const { text } = await extractText(path, { maxBytes: Math.round(this.settings.get().maxFileMb * 1024 * 1024) });
+    return { path, text };
+  }
+
+  /** Only documents of the library: a shell must never become a way to read or open arbitrary files. */
+  private requireDocument(path: string): void {
+    if (!this.library.documents().some((d) => d.path === path)) throw new DeskError('NOT_FOUND', `${path} is not a document of this library.`);
+  }
+
   async 'documents.open'({ path, reveal }: RequestOf<'documents.open'>): Promise<ResponseOf<'documents.open'>> {
     await this.ready;
-    // Only documents of the library: a shell must never become a way to open arbitrary files.
-    if (!this.library.documents().some((d) => d.path === path)) throw new DeskError('NOT_FOUND', `${path} is not a document of this library.`);
+    this.requireDocument(path);
     const open = this.options.platform?.openPath;
     if (!open) return { path, how: 'reported' };
     await open(path, reveal === true);
@@ -458,7 +547,12 @@ export class DeskService implements DeskApi {
     return this.applySettings(update);
   }
 
+  /** Also re-checks the models folder (the UI calls it on focus, in case a watch event was missed). */
   async 'models.list'(): Promise<ResponseOf<'models.list'>> {
+    return this.syncModels();
+  }
+
+  private async listModels(): Promise<ResponseOf<'models.list'>> {
     const activeName = this.settings.get().model;
     const installed = await this.models.list();
     return {
@@ -477,7 +571,7 @@ export class DeskService implements DeskApi {
         signal: abort.signal,
         onProgress: (p) => this.bus.emit('modelPullProgress', { repo, ...p }),
       });
-      return this.installed(model.name);
+      return await this.installed(model.name);
     } finally {
       this.pulls.delete(repo);
     }
@@ -494,10 +588,13 @@ export class DeskService implements DeskApi {
     return this.installed(model.name);
   }
 
+  /** Removing the model in use falls back to the built-in model (or search only). */
   async 'models.remove'({ name }: RequestOf<'models.remove'>): Promise<ResponseOf<'models.remove'>> {
-    if (this.settings.get().model === name) await this.applySettings({ model: null });
+    const builtin = await this.models.builtinName();
+    if (name === builtin) throw new DeskError('BAD_REQUEST', `${name} is built into the app and cannot be removed; use another model instead.`);
+    if (this.settings.get().model === name) await this.applySettings({ model: builtin });
     await this.models.remove(name);
-    return { models: (await this['models.list']()).models };
+    return { models: (await this.syncModels()).models };
   }
 
   async 'models.use'({ name }: RequestOf<'models.use'>): Promise<ResponseOf<'models.use'>> {
@@ -522,10 +619,13 @@ export class DeskService implements DeskApi {
     };
   }
 
-  /** A freshly installed model as the contract describes it; the first model installed becomes active. */
+  /**
+   * A freshly installed model as the contract describes it. Installing from the app means "answer
+   * with this": it becomes the model in use, reloaded even when it replaced the one in use.
+   */
   private async installed(name: string): Promise<ResponseOf<'models.pull'>> {
-    if (!this.settings.get().model) await this.applySettings({ model: name });
-    const info = (await this['models.list']()).models.find((m) => m.name === name);
+    await this.applySettings({ model: name }, true);
+    const info = (await this.syncModels()).models.find((m) => m.name === name);
     if (!info) throw new DeskError('INTERNAL', `The model "${name}" was installed but is not listed.`);
     return info;
   }
@@ -539,6 +639,8 @@ export class DeskService implements DeskApi {
   /** Stops pulls, closes the read side and the indexer. */
   async close(): Promise<void> {
     this.isClosing = true;
+    this.modelsWatcher?.close();
+    if (this.modelsTimer) clearTimeout(this.modelsTimer);
     for (const pull of this.pulls.values()) pull.abort();
     await this.ready;
     await this.closeReadSide();

@@ -6,6 +6,7 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { app, BrowserWindow, dialog, shell } from 'electron';
+import { builtinModelName } from '../../models/builtin';
 import { DeskError } from '../core/errors';
 import { DeskService } from '../core/service';
 import { defaultAppDataDir } from '../core/settings';
@@ -47,6 +48,7 @@ async function start(): Promise<void> {
     version: app.getVersion(),
     // The bundle lives in out/main: point the core at the data files it ships beside its sources.
     cataloguePath: join(appRoot, 'models', 'catalogue.json'),
+    builtinModelDir: join(appRoot, 'models', 'builtin', builtinModelName),
     defaultTokenizerDir: join(appRoot, 'resources', 'tokenizer'),
     startIndexer: startUtilityIndexer,
     platform: {

@@ -49,7 +49,7 @@ describe('web shell server', () => {
     writeFileSync(join(root, 'secret.txt'), 'secret');
     mkdirSync(join(root, 'docs'));
     writeFileSync(join(root, 'docs', 'note.txt'), 'The quarterly report is due on Friday.');
-    service = await DeskService.open({ shell: 'web', appDataDir: join(root, 'app'), checkResponses: true, watch: false });
+    service = await DeskService.open({ shell: 'web', appDataDir: join(root, 'app'), builtinModelDir: null, checkResponses: true, watch: false });
     server = await startWebServer({ backend: service, staticDir, maxBodyBytes: 4096 });
   });
 

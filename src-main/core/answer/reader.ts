@@ -3,6 +3,7 @@ import { isDeskError } from '../errors';
 import type { LibraryStoreApi, PassageRecord } from '../store/types';
 import { checkQuestion, isTruncated, maxQuestionTokens, truncationNote } from './question';
 import { pageAt } from '../text/passages';
+import { confidenceOf, relevanceOf } from './confidence';
 import { decodeSpans } from './spans';
 import { matchRanges } from './terms';
 import type { Answer, AnswerMode, AskResult, PassageHit } from './types';
@@ -78,7 +79,8 @@ export class Reader {
       .search(text, topPassages)
       .map((hit) => ({ hit, record: store.getPassage(hit.passageId) }))
       .filter((r): r is { hit: typeof r.hit; record: PassageRecord } => r.record !== undefined);
-    result.passages = hits.map(({ hit, record }) => passageHit(record, hit.score, text));
+    const relevance = relevanceOf(hits.map((h) => h.hit.score));
+    result.passages = hits.map(({ hit, record }, i) => passageHit(record, hit.score, relevance[i], text));
     const records = hits.map((h) => h.record);
     timings.retrievalMs = performance.now() - t;
 
@@ -204,6 +206,8 @@ export function answersFrom(records: PassageRecord[], logits: SpanLogits[], maxA
     return {
       text: r.text.slice(highlightStart, highlightEnd),
       score: s.score,
+      probability: s.probability,
+      confidence: confidenceOf(s.probability),
       docPath: r.docPath,
       ...(page !== undefined ? { page } : {}),
       passageId: r.id,
@@ -230,13 +234,15 @@ export function snapToWords(text: string, start: number, end: number): [number, 
   return [start, end];
 }
 
-function passageHit(record: PassageRecord, score: number, question: string): PassageHit {
+function passageHit(record: PassageRecord, score: number, relevance: number, question: string): PassageHit {
   return {
     passageId: record.id,
     docPath: record.docPath,
     ...(record.page !== undefined ? { page: record.page } : {}),
     text: record.text,
     score,
+    relevance,
+    charStart: record.charStart,
     matches: matchRanges(record.text, question),
   };
 }

@@ -1,4 +1,5 @@
 import type { SpanLogits } from '../model/types';
+import { keptProbabilities } from './confidence';
 
 /**
  * Span decoding over the upper pass's logits for N passages of one question.
@@ -44,6 +45,8 @@ export interface SpanCandidate {
   score: number;
   /** start + end logit: the ranking key, kept for tests and debugging. */
   logit: number;
+  /** Share of all candidate spans' softmax mass on this span and the spans overlapping it (confidence.ts). */
+  probability: number;
 }
 
 /** Decoder knobs; defaults follow DESIGN §2 and Hugging Face's QA pipeline. */
@@ -78,21 +81,25 @@ export function decodeSpans(passages: PassageLogits[], options: DecodeOptions = 
         if (charEnd <= charStart) continue;
         const logit = start[q + s] + end[q + e];
         const score = Math.exp(logit - logZStart - logZEnd);
-        candidates.push({ passage, startToken: s, endToken: e, charStart, charEnd, score, logit });
+        candidates.push({ passage, startToken: s, endToken: e, charStart, charEnd, score, logit, probability: 0 });
       }
     }
   });
 
   candidates.sort((a, b) => b.logit - a.logit);
+  const overlaps = (k: SpanCandidate, c: SpanCandidate) =>
+    passages[k.passage].docKey === passages[c.passage].docKey && k.charStart < c.charEnd && c.charStart < k.charEnd;
   const kept: SpanCandidate[] = [];
   for (const c of candidates) {
     if (kept.length >= maxAnswers) break;
-    const key = passages[c.passage].docKey;
-    const clash = kept.some(
-      (k) => passages[k.passage].docKey === key && k.charStart < c.charEnd && c.charStart < k.charEnd,
-    );
-    if (!clash) kept.push(c);
+    if (!kept.some((k) => overlaps(k, c))) kept.push(c);
   }
+  const probabilities = keptProbabilities(
+    candidates.map((c) => c.logit),
+    (i) => kept.findIndex((k) => overlaps(k, candidates[i])),
+    kept.length,
+  );
+  kept.forEach((k, i) => (k.probability = probabilities[i]));
   return kept;
 }
 

@@ -1,3 +1,5 @@
+import type { Confidence } from './confidence';
+
 /** What a question returns. */
 
 export type AnswerMode = 'deformer' | 'full';
@@ -7,6 +9,9 @@ export interface Answer {
   text: string;
   /** Comparable across passages and documents: see answer/spans.ts for its definition. */
   score: number;
+  /** This answer's share of the reader's span mass (answer/confidence.ts), and that in words. */
+  probability: number;
+  confidence: Confidence;
   docPath: string;
   page?: number;
   passageId: string;
@@ -27,6 +32,10 @@ export interface PassageHit {
   page?: number;
   text: string;
   score: number;
+  /** score over the best passage's (answer/confidence.ts relevanceOf). */
+  relevance: number;
+  /** The passage's span start in the document's extracted text. */
+  charStart: number;
   /** Char ranges inside `text` where query terms matched. */
   matches: Array<[number, number]>;
 }

@@ -15,7 +15,7 @@ const fileRecord = z.object({
 export const modelMetaSchema = z.object({
   schema: z.literal(1),
   name: z.string(),
-  source: z.enum(['hub', 'import']),
+  source: z.enum(['hub', 'import', 'builtin']),
   /** Hub models: repo id, the revision asked for, and the commit it resolved to. */
   repo: z.string().optional(),
   revision: z.string().optional(),
@@ -41,6 +41,8 @@ export interface InstalledModel {
   name: string;
   dir: string;
   meta: ModelMeta;
+  /** Shipped with the app (models/builtin.ts): listed, usable, never removed. */
+  isBuiltin?: boolean;
 }
 
 /** The record of a model folder, or undefined when there is none or it does not parse. */

@@ -1,10 +1,11 @@
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { DeskError } from '../errors';
+import { readConfig } from '../model/config';
 import type { FreeBytes } from './disk-space';
 import { importModel } from './import';
 import { incomingDir } from './install';
-import { type InstalledModel, readModelMeta, writeJsonAtomic } from './metadata';
+import { type InstalledModel, type ModelMeta, readModelMeta, writeJsonAtomic } from './metadata';
 import type { PullProgress } from './progress';
 import { type HubSettings, listPartialPulls, pullModel } from './pull';
 import { isRepoId, safeModelName } from './repo-ref';
@@ -16,6 +17,11 @@ export interface ModelManagerOptions extends HubSettings {
   knownSha256?: (repo: string, revision: string) => Record<string, string> | undefined;
   /** Test hook: free space probe. */
   freeBytes?: FreeBytes;
+  /**
+   * The model shipped with the app (models/builtin.ts), named by its folder: listed first, used when
+   * no model was made active, never removed. Ignored when the folder holds no readable config.json.
+   */
+  builtinDir?: string | null;
 }
 
 export interface PullCallOptions {
@@ -49,13 +55,42 @@ export class ModelManager {
       const meta = await readModelMeta(dir);
       if (meta) models.push({ name: e.name, dir, meta });
     }
-    return models.sort((a, b) => a.name.localeCompare(b.name));
+    models.sort((a, b) => a.name.localeCompare(b.name));
+    const builtin = await this.builtin();
+    return builtin ? [builtin, ...models.filter((m) => m.name !== builtin.name)] : models;
+  }
+
+  /** The built-in model, when its folder is there; its record is made from its files (it has no desk-model.json). */
+  async builtin(): Promise<InstalledModel | undefined> {
+    const dir = this.opts.builtinDir;
+    if (!dir) return undefined;
+    try {
+      const config = readConfig(dir);
+      const names = (await readdir(dir)).filter((n) => !n.startsWith('.'));
+      // Sizes only: hashing ~50 MB on every listing buys nothing for files that ship with the app.
+      const files = await Promise.all(names.map(async (name) => ({ name, size: (await stat(join(dir, name))).size, sha256: '' })));
+      const meta: ModelMeta = {
+        schema: 1,
+        name: basename(dir),
+        source: 'builtin',
+        files,
+        installedAt: '',
+        fingerprint: '',
+        arch: config.arch,
+        layers: config.layers,
+        hidden: config.hidden,
+      };
+      return { name: basename(dir), dir, meta, isBuiltin: true };
+    } catch {
+      return undefined;
+    }
   }
 
   /** A model by name or repo id. */
   async get(nameOrRepo: string): Promise<InstalledModel | undefined> {
     const name = this.resolveName(nameOrRepo);
     if (!name) return undefined;
+    if (this.opts.builtinDir && name === basename(this.opts.builtinDir)) return this.builtin();
     const dir = join(this.opts.modelsDir, name);
     const meta = await readModelMeta(dir);
     return meta ? { name, dir, meta } : undefined;
@@ -64,6 +99,7 @@ export class ModelManager {
   /** Removes a model's folder (renamed away first, so a half-deleted model is never listed); clears it as active. */
   async remove(nameOrRepo: string): Promise<void> {
     const model = await this.require(nameOrRepo);
+    if (model.isBuiltin) throw new DeskError('BAD_REQUEST', `${model.name} is built into the app and cannot be removed; use another model instead.`);
     await mkdir(incomingDir(this.opts.modelsDir), { recursive: true });
     const trash = join(incomingDir(this.opts.modelsDir), `.removed-${model.name}-${Date.now()}`);
     await rename(model.dir, trash);
@@ -78,10 +114,10 @@ export class ModelManager {
     return model;
   }
 
-  /** The active model, if one is set and still installed. */
+  /** The active model, if one is set and still installed; else the built-in model, if there is one. */
   async active(): Promise<InstalledModel | undefined> {
     const name = await this.activeName();
-    return name ? this.get(name) : undefined;
+    return (name ? await this.get(name) : undefined) ?? this.builtin();
   }
 
   /** Pulls `owner/name[@revision]` (see pullModel); the first model installed becomes active. */
@@ -110,11 +146,14 @@ export class ModelManager {
     return listPartialPulls(this.opts.modelsDir);
   }
 
+  /** Only an explicit choice counts: the first model installed replaces the built-in default. */
   private async activateIfNone(model: InstalledModel): Promise<void> {
-    if (!(await this.active())) await this.setActive(model.name);
+    const name = await this.activeName();
+    if (!name || !(await this.get(name))) await this.setActive(model.name);
   }
 
-  private async activeName(): Promise<string | undefined> {
+  /** The name in active.json (set by `model use`, a first install or the app), installed or not. */
+  async activeName(): Promise<string | undefined> {
     try {
       const parsed = JSON.parse(await readFile(join(this.opts.modelsDir, activeFile), 'utf-8')) as { name?: unknown };
       return typeof parsed.name === 'string' ? parsed.name : undefined;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { tinyBertDir } from '../testing/paths';
 import { loadCheckpoint } from './checkpoint';
 import { Engine, type SequenceInput } from './engine';
 import { maxAbsDiff, readGolden, sameBits } from './golden-fixtures';
+import { hasVulkanLoader, vulkanSearchDirs } from './providers';
 import type { Checkpoint, ProviderName, SpanLogits } from './types';
 
 describe('execution providers', () => {
@@ -56,5 +57,23 @@ describe('execution providers', () => {
   it('explains a missing CUDA provider library by name', async () => {
     const { provider } = await run('cuda');
     if (provider.name === 'cpu') expect(provider.reason).toMatch(/^cuda: .*(onnxruntime_providers_cuda|Failed)/);
+  });
+
+  it('auto skips WebGPU quietly where Linux has no Vulkan loader (Dawn would print a warning on every load)', async () => {
+    const { provider } = await run('auto');
+    expect(provider.name).toBe('cpu');
+    if (process.platform === 'linux' && !hasVulkanLoader()) expect(provider.reason).toContain('webgpu: libvulkan.so.1 not found');
+  });
+
+  it('finds the Vulkan loader in the loader search path only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vulkan-'));
+    try {
+      expect(hasVulkanLoader([dir])).toBe(false);
+      writeFileSync(join(dir, 'libvulkan.so.1'), '');
+      expect(hasVulkanLoader(['/nonexistent', dir])).toBe(true);
+      expect(vulkanSearchDirs({ LD_LIBRARY_PATH: `${dir}:/x` }).slice(0, 2)).toEqual([dir, '/x']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -44,8 +44,20 @@ function bindingDir(): string | null {
   }
 }
 
+/** Folders the Linux dynamic loader searches for libvulkan.so.1 (LD_LIBRARY_PATH first). */
+export function vulkanSearchDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const fromEnv = (env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  const multiarch = process.arch === 'arm64' ? 'aarch64-linux-gnu' : 'x86_64-linux-gnu';
+  return [...fromEnv, `/usr/lib/${multiarch}`, `/lib/${multiarch}`, '/usr/lib64', '/lib64', '/usr/lib', '/lib', '/usr/local/lib'];
+}
+
+/** Whether the Vulkan loader is installed (WebGPU on Linux runs on Vulkan). */
+export function hasVulkanLoader(dirs: string[] = vulkanSearchDirs()): boolean {
+  return dirs.some((dir) => existsSync(join(dir, 'libvulkan.so.1')));
+}
+
 /** Why `name` cannot be tried at all here, or null when a session attempt is worth making. */
-function unavailableReason(name: ConcreteProvider): string | null {
+function unavailableReason(name: ConcreteProvider, isAuto = false): string | null {
   if (name === 'cpu') return null;
   if (name === 'dml' && process.platform !== 'win32') return 'DirectML is Windows-only';
   if (name === 'coreml' && process.platform !== 'darwin') return 'CoreML is macOS-only';
@@ -57,6 +69,9 @@ function unavailableReason(name: ConcreteProvider): string | null {
     const dir = bindingDir();
     if (!dir || !existsSync(join(dir, lib))) return `${lib} not found`;
   }
+  // Without a Vulkan loader, WebGPU's Dawn prints "Couldn't load Vulkan" to stderr on every model
+  // load, below ORT's log level; `auto` skips it quietly (an explicit webgpu still tries).
+  if (name === 'webgpu' && isAuto && process.platform === 'linux' && !hasVulkanLoader()) return 'libvulkan.so.1 not found (no Vulkan driver)';
   return null;
 }
 
@@ -99,7 +114,7 @@ export async function openSession(
     settings.provider === 'auto' ? autoCandidates() : settings.provider === 'cpu' ? ['cpu'] : [settings.provider, 'cpu'];
   const failures: string[] = [];
   for (const name of candidates) {
-    const skip = unavailableReason(name);
+    const skip = unavailableReason(name, settings.provider === 'auto');
     if (skip) {
       failures.push(`${name}: ${skip}`);
       continue;

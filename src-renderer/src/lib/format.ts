@@ -38,6 +38,9 @@ export function formatConfidence(score: number): string {
   return pct >= 10 ? `${Math.round(pct)}%` : pct >= 0.1 ? `${pct.toFixed(1)}%` : '<0.1%';
 }
 
+/** The words an answer's confidence is shown in (core/answer/confidence.ts sets the bounds). */
+export const confidenceWords = { confident: 'confident', likely: 'likely', unsure: 'unsure', none: 'no confident answer' } as const;
+
 /** One piece of an excerpt: plain text or a highlighted range. */
 export interface ExcerptPart {
   text: string;

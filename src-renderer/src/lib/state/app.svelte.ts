@@ -1,6 +1,8 @@
 import type { DeskApi } from '$contract';
 import type { Toasts } from './toasts.svelte';
-import type { AppInfo, CatalogueEntry, ModelInfo, PullProgress, Settings } from './types';
+import type { AppInfo, CatalogueEntry, ModelInfo, ModelsList, PullProgress, Settings } from './types';
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** App-wide state: what shell and model are running, settings, installed and known models, pulls. */
 export class AppState {
@@ -12,6 +14,8 @@ export class AppState {
   /** Pulls in flight, by repo, with their last progress report. */
   pulls = $state<Record<string, PullProgress | null>>({});
   isSaving = $state(false);
+  /** The last failure of a model action (pull, import, use, remove): shown in the Models panel, not a toast behind the dialog. */
+  modelError = $state<string | null>(null);
 
   hasModel = $derived(this.info?.model != null);
   isDesktop = $derived(this.info?.shell === 'electron');
@@ -21,13 +25,14 @@ export class AppState {
     private readonly toasts: Toasts,
   ) {}
 
+  /** The model in use, as the models list describes it (size, trained split...). */
+  activeModel = $derived(this.models.find((m) => m.active) ?? null);
+
   async load(): Promise<void> {
     const [info, settings, models] = await Promise.all([this.api['app.info']({}), this.api['settings.get']({}), this.api['models.list']({})]);
     this.info = info;
     this.settings = settings;
-    this.models = models.models;
-    this.catalogue = models.catalogue;
-    this.modelsDir = models.modelsDir;
+    this.onModelsChanged(models);
   }
 
   /** Applies a settings change (model, k, precision... re-index in the background). */
@@ -48,12 +53,13 @@ export class AppState {
 
   async pull(repo: string): Promise<void> {
     this.pulls = { ...this.pulls, [repo]: null };
+    this.modelError = null;
     try {
       const model = await this.api['models.pull']({ repo });
       this.toasts.show(`Installed ${model.name}. Your library is being re-encoded with it.`);
       await this.load();
     } catch (err) {
-      this.toasts.error(err);
+      this.modelError = message(err);
     } finally {
       const { [repo]: _, ...rest } = this.pulls;
       this.pulls = rest;
@@ -62,23 +68,64 @@ export class AppState {
 
   /** Installs a checkpoint folder (or .zip) from disk. */
   async importModel(path: string): Promise<boolean> {
+    this.modelError = null;
     try {
       const model = await this.api['models.import']({ path: path.trim() });
-      this.toasts.show(`Installed ${model.name}.`);
+      this.toasts.show(`Installed ${model.name}. Your library is being re-encoded with it.`);
       await this.load();
       return true;
     } catch (err) {
-      this.toasts.error(err);
+      this.modelError = message(err);
       return false;
     }
   }
 
+  /** Puts a model in use now (null: search only); the library re-encodes in the background. */
   async useModel(name: string | null): Promise<boolean> {
-    return this.updateSettings({ model: name });
+    this.modelError = null;
+    this.isSaving = true;
+    try {
+      this.settings = await this.api['settings.update']({ model: name });
+      await this.load();
+      return true;
+    } catch (err) {
+      this.modelError = message(err);
+      return false;
+    } finally {
+      this.isSaving = false;
+    }
+  }
+
+  async removeModel(name: string): Promise<void> {
+    this.modelError = null;
+    try {
+      await this.api['models.remove']({ name });
+      this.toasts.show(`Removed ${name}.`);
+      await this.load();
+    } catch (err) {
+      this.modelError = message(err);
+    }
+  }
+
+  /** The backend's models list, pushed after any change (this window, another one, or the CLI). */
+  onModelsChanged(list: ModelsList): void {
+    this.models = list.models;
+    this.catalogue = list.catalogue;
+    this.modelsDir = list.modelsDir;
+    // The model in use may have changed underneath (CLI `model use` / `model remove`): re-read what runs.
+    if ((this.settings?.model ?? null) !== (list.models.find((m) => m.active)?.name ?? null)) void this.reloadInfo();
+  }
+
+  private async reloadInfo(): Promise<void> {
+    try {
+      [this.info, this.settings] = await Promise.all([this.api['app.info']({}), this.api['settings.get']({})]);
+    } catch {
+      // The next event or focus re-reads it.
+    }
   }
 
   async cancelPull(repo: string): Promise<void> {
-    await this.api['models.cancelPull']({ repo }).catch((err) => this.toasts.error(err));
+    await this.api['models.cancelPull']({ repo }).catch((err) => (this.modelError = message(err)));
   }
 
   onPullProgress(progress: PullProgress): void {

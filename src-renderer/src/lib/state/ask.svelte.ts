@@ -5,14 +5,12 @@ import type { AskResult } from './types';
 const historyKey = 'desk-question-history';
 const historySize = 50;
 
-/** The question box: the question, recent questions (↑/↓), the last result, opening a result. */
+/** The question box: the question, recent questions (↑/↓), the last result. */
 export class AskState {
   question = $state('');
   result = $state<AskResult | null>(null);
   isBusy = $state(false);
   error = $state<string | null>(null);
-  /** The last path `documents.open` reported (web shell: nothing is opened, the path is shown). */
-  reported = $state<string | null>(null);
   private history: string[] = [];
   /** Position while walking history: -1 is the question being typed. */
   private cursor = -1;
@@ -64,18 +62,6 @@ export class AskState {
     if (this.cursor < 0) return;
     this.cursor--;
     this.question = this.cursor === -1 ? this.draft : this.history[this.cursor];
-  }
-
-  async open(path: string, charStart?: number): Promise<void> {
-    try {
-      const opened = await this.api['documents.open']({ path, ...(charStart !== undefined ? { charStart } : {}) });
-      if (opened.how === 'reported') {
-        this.reported = opened.path;
-        this.toasts.show(`Web mode cannot open files: the document is ${opened.path}`);
-      }
-    } catch (err) {
-      this.toasts.error(err);
-    }
   }
 
   private remember(question: string): void {

@@ -5,6 +5,7 @@ import { AppState } from './app.svelte';
 import { AskState } from './ask.svelte';
 import { LibraryState } from './library.svelte';
 import { Toasts } from './toasts.svelte';
+import { ViewerState } from './viewer.svelte';
 
 /** Every piece of UI state, built over one transport; events are routed to the piece they concern. */
 export class Desk {
@@ -12,6 +13,7 @@ export class Desk {
   readonly app: AppState;
   readonly library: LibraryState;
   readonly ask: AskState;
+  readonly viewer: ViewerState;
   loadError = $state<string | null>(null);
 
   constructor(readonly transport: Transport) {
@@ -19,7 +21,10 @@ export class Desk {
     this.app = new AppState(api, this.toasts);
     this.library = new LibraryState(api, this.toasts);
     this.ask = new AskState(api, this.toasts);
+    this.viewer = new ViewerState(api, this.toasts);
     transport.onEvent((event) => this.route(event));
+    // Back to this window: re-read models and settings, in case a change was made elsewhere (CLI) and missed.
+    addEventListener('focus', () => void this.app.load().catch(() => undefined));
   }
 
   async load(): Promise<void> {
@@ -50,8 +55,10 @@ export class Desk {
         this.app.onSettingsChanged(event.payload);
         void this.app.load();
         return;
+      case 'modelsChanged':
+        return this.app.onModelsChanged(event.payload);
       case 'documentIndexed':
-        return;
+        return this.library.onDocumentIndexed();
     }
   }
 }

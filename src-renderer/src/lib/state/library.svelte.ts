@@ -1,6 +1,6 @@
 import type { DeskApi } from '$contract';
 import type { Toasts } from './toasts.svelte';
-import type { DocumentInfo, FolderProgress, IndexStatus } from './types';
+import type { DocumentInfo, DocumentStatus, FolderProgress, IndexStatus } from './types';
 
 /** Watched folders, indexing progress, and the documents that failed or were skipped. */
 export class LibraryState {
@@ -8,6 +8,9 @@ export class LibraryState {
   progress = $state<FolderProgress[]>([]);
   isPaused = $state(false);
   problems = $state<DocumentInfo[]>([]);
+  /** The Library panel's document list (raw: replaced whole, up to 10,000+ rows), by folder then path. */
+  documents = $state.raw<DocumentInfo[]>([]);
+  statusFilter = $state<DocumentStatus | 'all'>('all');
   isLoaded = $state(false);
 
   isEmpty = $derived(this.isLoaded && this.folders.length === 0);
@@ -19,6 +22,7 @@ export class LibraryState {
     ),
   );
   private problemsTimer: ReturnType<typeof setTimeout> | undefined;
+  private documentsTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly api: DeskApi,
@@ -29,7 +33,7 @@ export class LibraryState {
     const [{ folders }, status] = await Promise.all([this.api['folders.list']({}), this.api['indexing.status']({})]);
     this.folders = folders;
     this.applyStatus(status);
-    await this.loadProblems();
+    await Promise.all([this.loadProblems(), this.loadDocuments()]);
     this.isLoaded = true;
   }
 
@@ -47,7 +51,7 @@ export class LibraryState {
   async remove(path: string): Promise<void> {
     try {
       this.folders = (await this.api['folders.remove']({ path })).folders;
-      await this.loadProblems();
+      await Promise.all([this.loadProblems(), this.loadDocuments()]);
     } catch (err) {
       this.toasts.error(err);
     }
@@ -73,6 +77,25 @@ export class LibraryState {
   onDocumentsChanged(): void {
     clearTimeout(this.problemsTimer);
     this.problemsTimer = setTimeout(() => void this.loadProblems(), 150);
+    this.onDocumentIndexed();
+  }
+
+  /** A document finished: its row changes status. Coalesced more: the whole list is one call. */
+  onDocumentIndexed(): void {
+    clearTimeout(this.documentsTimer);
+    this.documentsTimer = setTimeout(() => void this.loadDocuments(), 500);
+  }
+
+  async filterDocuments(status: DocumentStatus | 'all'): Promise<void> {
+    this.statusFilter = status;
+    await this.loadDocuments();
+  }
+
+  private async loadDocuments(): Promise<void> {
+    const status = this.statusFilter;
+    const { documents } = await this.api['indexing.documents'](status === 'all' ? {} : { status });
+    if (status !== this.statusFilter) return; // a newer filter's answer wins
+    this.documents = [...documents].sort((a, b) => a.folder.localeCompare(b.folder) || a.path.localeCompare(b.path));
   }
 
   private applyStatus(status: IndexStatus): void {

@@ -11,9 +11,10 @@ export class Toasts {
   items = $state<Toast[]>([]);
   private nextId = 1;
 
+  /** One toast per cause: the same text again replaces the one on screen (and restarts its time). */
   show(text: string, kind: Toast['kind'] = 'info'): void {
     const id = this.nextId++;
-    this.items = [...this.items.slice(-3), { id, kind, text }];
+    this.items = [...this.items.filter((t) => t.text !== text).slice(-2), { id, kind, text }];
     setTimeout(() => this.dismiss(id), visibleMs);
   }
 
