@@ -25,7 +25,7 @@ export interface RandomCheckpointOptions {
   dtype?: 'F32' | 'F16';
   /** Folder to copy tokenizer.json, tokenizer_config.json, vocab.txt, special_tokens_map.json from. */
   tokenizerFrom?: string;
-  /** A `deformer` block for config.json, as a DeFormer-fine-tuned checkpoint carries (core/model/deformer-meta.ts). */
+  /** A `deformer` block for config.json, as a DeFormer-fine-tuned checkpoint carries (core/model/config.ts parses it). */
   deformer?: { k: number; passageOffset?: number; trainedK?: number[] };
 }
 

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 export const trainDir = resolve(import.meta.dirname);
 export const trainPython = join(trainDir, '.venv/bin/python');
 export const splitFile = join(trainDir, 'split.json');
+export { builtinModelDir } from '../builtin';
 
 /** Whether the Python side can run here; throws where it must (CI) but cannot. */
 export function trainingAvailable(): boolean {

@@ -8,8 +8,8 @@ import type { ResponseOf } from './contract';
 import { ModelManager } from './hub/model-manager';
 import type { InstalledModel } from './hub/metadata';
 import type { PullProgress } from './hub/progress';
-import { recommendedK } from './model/config';
-import { defaultSplit, readDeformerMeta } from './model/deformer-meta';
+import { readConfig, recommendedK } from './model/config';
+import type { DeformerSplit } from './model/types';
 
 /** A model as models.list shows it, before the service marks the active one. */
 export type InstalledInfo = Omit<ResponseOf<'models.pull'>, 'active'>;
@@ -51,10 +51,15 @@ function megabytes(text: string): number | undefined {
 
 function info(model: InstalledModel): InstalledInfo {
   const { meta } = model;
-  const deformer = readDeformerMeta(model.dir);
+  let deformer: DeformerSplit | undefined;
+  try {
+    deformer = readConfig(model.dir).deformer;
+  } catch {
+    // Listed all the same: opening it reports what is wrong with its config.
+  }
   return {
     builtin: model.isBuiltin === true,
-    defaultK: defaultSplit(meta.layers, deformer, recommendedK),
+    defaultK: Math.min(meta.layers, deformer?.k ?? recommendedK(meta.layers)),
     ...(deformer ? { trainedK: deformer.trainedK } : {}),
     name: model.name,
     ...(meta.repo ? { repo: meta.repo } : {}),

@@ -24,8 +24,7 @@ import { IndexerHost } from './index/indexer-host';
 import type { LibraryControl, LibraryOptions } from './index/library';
 import { noModelFingerprint } from './index/runtime';
 import type { IndexEvent } from './index/types';
-import { readConfig, recommendedK } from './model/config';
-import { defaultSplit, readDeformerMeta } from './model/deformer-meta';
+import { defaultK, readConfig, recommendedK } from './model/config';
 import { extractText } from './text/extract';
 import { doctorReport } from './hub/doctor';
 import { Engine } from './model/engine';
@@ -320,9 +319,8 @@ export class DeskService implements DeskApi {
     try {
       const config = readConfig(dir);
       // A DeFormer-fine-tuned checkpoint says which split it was trained for: that is its default k.
-      const deformer = readDeformerMeta(dir);
-      const k = Math.min(config.layers, s.k ?? defaultSplit(config.layers, deformer, recommendedK));
-      return { name: s.model, dir, config, k, passageOffset: deformer?.passageOffset ?? 0 };
+      const k = Math.min(config.layers, s.k ?? defaultK(config));
+      return { name: s.model, dir, config, k, passageOffset: config.deformer?.passageOffset ?? 0 };
     } catch (err) {
       this.modelProblem = `The model "${s.model}" could not be read: ${(err as Error).message}`;
       return null;
