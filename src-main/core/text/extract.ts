@@ -4,7 +4,7 @@ import { decodeText, type DecodedText } from './decode-text';
 import { extractDocx } from './extract-docx';
 import { extractPdf } from './extract-pdf';
 import { htmlToText } from './html-to-text';
-import { markdownToText } from './markdown-to-text';
+import { markdownOrPlainText } from './markdown-to-text';
 import { readDocument } from './read-document';
 import type { ExtractedText } from './types';
 
@@ -61,11 +61,12 @@ async function extractByType(ext: string, bytes: Uint8Array, signal?: AbortSigna
     case '.docx':
       return extractDocx(bytes);
     case '.md':
-      return fromDecoded(decodeOrEmpty(bytes), markdownToText);
+      return fromDecoded(decodeOrEmpty(bytes), markdownOrPlainText);
     case '.html': {
       const decoded = decodeOrEmpty(bytes, declaredCharset(bytes));
-      return fromDecoded(decoded, (source) => {
-        const { text, title } = htmlToText(source);
+      return fromDecoded(decoded, (source, warnings) => {
+        const { text, title, fallback } = htmlToText(source);
+        if (fallback) warnings.push(fallback);
         // The title is often repeated as the first heading: keep it once.
         return title && !text.startsWith(title) ? `${title}\n\n${text}` : text;
       });
@@ -88,8 +89,9 @@ function decodeOrEmpty(bytes: Uint8Array, charset?: string): DecodedText {
   return decoded;
 }
 
-function fromDecoded(decoded: DecodedText, toText: (source: string) => string): ExtractedText {
-  return { text: toText(decoded.text), encoding: decoded.encoding, warnings: decoded.warnings };
+function fromDecoded(decoded: DecodedText, toText: (source: string, warnings: string[]) => string): ExtractedText {
+  const warnings = [...decoded.warnings];
+  return { text: toText(decoded.text, warnings), encoding: decoded.encoding, warnings };
 }
 
 /** The charset an HTML file declares in its first KB (`<meta charset>` or http-equiv content). */
