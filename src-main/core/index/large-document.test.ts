@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadTokenizer } from '../model/tokenizer';
 import { passagePrefix } from '../store/cache-key';
 import { LibraryStore } from '../store/store';
+import { repoRoot } from '../testing/paths';
 import { cutPassages } from '../text/passages';
 import { chunkWindows } from './encode-document';
 import { cleanup, dumpCache, openLogged, prose, tempDir, tinyBertDir, tinyOptions, writeFiles } from './test-kit';
@@ -75,5 +77,50 @@ describe('a document bigger than one transaction', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('a large document killed mid-write', () => {
+  const crashDocs = join(root, 'crash-docs');
+  const crashDb = join(root, 'crash-db');
+  const book = join(crashDocs, 'book.txt');
+  /** Indexes crashDocs in a child process that SIGKILLs itself after its `killAfter`-th chunk (0: never). */
+  const runChild = (killAfter: number) =>
+    spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'kill-mid-write.ts'), crashDocs, crashDb, join(root, 'graphs'), String(killAfter)], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
+
+  it('leaves the old version readable, and the next run removes the half-written one and finishes', async () => {
+    writeFiles(crashDocs, { 'book.txt': longLine(5, 3.5), 'note.txt': prose(6, 3) });
+    expect(runChild(0).status).toBe(0);
+    const before = dumpCache(crashDb, true);
+    const old = before.docs.get(book)!;
+    expect(old.status).toBe('done');
+
+    writeFileSync(book, longLine(7, 3.5));
+    const killed = runChild(2); // two chunks of the new version committed, then SIGKILL
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const mid = dumpCache(crashDb, true);
+    expect(mid.problems).toEqual([]);
+    expect(mid.inFlight).toBe(2 * chunkWindows); // written, but no document's
+    expect(mid.docs.get(book)).toEqual(old); // the old version, whole
+    const store = LibraryStore.open(crashDb, before.identity!);
+    try {
+      const hits = store.search('castle harvest lantern', 1000);
+      expect(hits.length).toBeGreaterThan(0);
+      expect(hits.every((h) => mid.passages.get(h.passageId)!.docPath !== book || old.passageIds.includes(h.passageId))).toBe(true);
+    } finally {
+      await store.close();
+    }
+
+    expect(runChild(0).status).toBe(0);
+    const after = dumpCache(crashDb, true);
+    expect(after.problems).toEqual([]);
+    expect(after.inFlight).toBe(0);
+    const doc = after.docs.get(book)!;
+    expect(doc.status).toBe('done');
+    expect(doc.sha256).not.toBe(old.sha256);
+    expect([...after.passages.values()].filter((p) => p.docPath === book)).toHaveLength(doc.passageIds.length);
   });
 });
