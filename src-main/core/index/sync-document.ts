@@ -16,6 +16,7 @@ import {
   type PreparedDocument,
 } from './encode-document';
 import { failureOf, tooLarge, type Failure } from './failure';
+import { isStillAProblem, notRegular } from './scan-folder';
 import { sha256File } from './file-hash';
 import { isIndexablePath } from './path-rules';
 import type { ProgressTracker } from './progress';
@@ -34,6 +35,8 @@ export interface SyncContext {
   emit(event: IndexEvent): void;
   /** The file changed while it was read: look at it again later. */
   requeue(item: WorkItem): void;
+  /** The file was gone when its turn came (deleted, or renamed: its new name may need finding). */
+  vanished?(item: WorkItem): void;
   /** Awaited before each lower-pass batch (pause holds here). */
   beforeBatch(): Promise<void>;
   onBatch(tokens: number): void;
@@ -76,7 +79,16 @@ export async function prepareSync(item: WorkItem, ctx: SyncContext): Promise<Pen
   const { store, settings } = ctx.runtime;
   const before = await lstat(path).catch(() => undefined);
   const doc = store.getDocument(path);
-  if (!before?.isFile() || !isIndexablePath(folder, path)) return void (await forget(ctx, path, doc));
+  // The scan's own records (a name that is not UTF-8, an unreadable folder) stay while true.
+  if (doc && (await isStillAProblem(path, doc.code))) return;
+  if (before && !before.isFile() && !before.isDirectory() && isIndexablePath(folder, path)) {
+    return void (await fail(ctx, { path, folder, size: 0, mtimeMs: before.mtimeMs, sha256: '' }, doc, notRegular(before)));
+  }
+  if (!before?.isFile() || !isIndexablePath(folder, path)) {
+    await forget(ctx, path, doc);
+    if (!before) ctx.vanished?.(item);
+    return;
+  }
   if (!ctx.readingAhead) ctx.tracker.current = { ...item, size: before.size };
   const file = { path, folder, size: before.size, mtimeMs: before.mtimeMs, sha256: '' };
   if (doc && isCurrent(doc, file.size, file.mtimeMs, settings.maxFileBytes)) return;
