@@ -54,6 +54,23 @@ export class EventBus {
 
 // ---- dispatcher -----------------------------------------------------------------------------
 
+/** Keys of an unknown-keys error named in the answer; the rest are counted (a body of 60k keys must not come back whole). */
+const maxKeysNamed = 5;
+
+/** One validation issue in words, bounded in size whatever the payload held. */
+function issueText(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    const named = issue.keys.slice(0, maxKeysNamed).map((k) => `"${clip(k, 40)}"`).join(', ');
+    const more = issue.keys.length > maxKeysNamed ? ` and ${issue.keys.length - maxKeysNamed} more` : '';
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${named}${more}`;
+  }
+  return clip(issue.message, 200);
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 /**
  * The generic entry both shells call: validates the payload with the method's schema, runs the
  * method, and answers a Result. Never throws: a malformed payload or an unknown method is
@@ -61,13 +78,13 @@ export class EventBus {
  * response is validated too (tests, development), so a drift from the contract fails loudly.
  */
 export async function dispatch(api: DeskApi, method: string, payload: unknown, checkResponses = false): Promise<Result<unknown>> {
-  if (!isMethodName(method)) return { ok: false, error: { code: 'BAD_REQUEST', message: `Unknown method "${method}".` } };
+  if (!isMethodName(method)) return { ok: false, error: { code: 'BAD_REQUEST', message: `Unknown method "${clip(method, 80)}".` } };
   const schema = methods[method];
   const request = (schema.request as z.ZodType).safeParse(payload ?? {});
   if (!request.success) {
     const issue = request.error.issues[0];
-    const where = issue?.path.length ? ` at "${issue.path.join('.')}"` : '';
-    return { ok: false, error: { code: 'BAD_REQUEST', message: `Invalid request for ${method}${where}: ${issue?.message ?? 'invalid'}.` } };
+    const where = issue?.path.length ? ` at "${clip(issue.path.join('.'), 80)}"` : '';
+    return { ok: false, error: { code: 'BAD_REQUEST', message: `Invalid request for ${method}${where}: ${issue ? issueText(issue) : 'invalid'}.` } };
   }
   try {
     const call = api[method] as (r: unknown) => Promise<unknown>;
