@@ -91,7 +91,8 @@ export const SettingsSchema = z.object({
   shortcut: z.string().min(1).max(64),
   windowTokens: z.number().int().min(32).max(512),
   overlapTokens: z.number().int().min(0).max(256),
-  maxFileMb: z.number().positive().max(4096),
+  /** Per-file size cap; under 1 MB would skip nearly every document. */
+  maxFileMb: z.number().min(1).max(4096),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -123,6 +124,8 @@ export const AppInfoSchema = z.object({
     .nullable(),
   provider: z.object({ name: z.string(), reason: z.string() }).nullable(),
   libraryDir: z.string(),
+  /** Settings the app corrected because they no longer fit (e.g. k beyond another model's layers), in words. */
+  notices: z.array(z.string()).optional(),
 });
 
 // ---- methods --------------------------------------------------------------------------------

@@ -161,6 +161,8 @@ export class DeskService implements DeskApi {
   private read: ReadSide = { store: null, engine: null, reader: null };
   /** Why the model is not in use (not installed, failed to load), shown in ask notes and app.info. */
   private modelProblem: string | null = null;
+  /** Settings corrected because they no longer fit, for the person (app.info, doctor, the log). */
+  private readonly notices: string[] = [];
   /** Serialises reconfiguration; asks wait for it so they never see a half-swapped reader. */
   private ready: Promise<void> = Promise.resolve();
   private readonly pulls = new Map<string, AbortController>();
@@ -267,7 +269,12 @@ export class DeskService implements DeskApi {
     }
     try {
       const config = readConfig(dir);
-      const k = Math.min(config.layers, s.k ?? recommendedK(config.layers));
+      if (s.k !== null && s.k > config.layers) {
+        // A k chosen for another, deeper model: corrected on disk too, and the person told.
+        await this.settings.update({ k: null });
+        this.notice(`k ${s.k} does not fit the model "${s.model}" (${config.layers} layers): it now uses its recommended k ${recommendedK(config.layers)}.`);
+      }
+      const k = Math.min(config.layers, this.settings.get().k ?? recommendedK(config.layers));
       return { name: s.model, dir, config, k };
     } catch (err) {
       this.modelProblem = `The model "${s.model}" could not be read: ${(err as Error).message}`;
@@ -342,6 +349,7 @@ export class DeskService implements DeskApi {
 
   private async applyNow(update: Partial<Settings>): Promise<Settings> {
     const before = this.settings.get();
+    await this.checkK(update.k, update.model === undefined ? before.model : update.model);
     const after = await this.settings.update(update);
     const changed = (key: keyof Settings) => before[key] !== after[key];
     const touchesLibrary = (['model', 'k', 'precision', 'provider', 'windowTokens', 'overlapTokens', 'maxFileMb'] as const).some(changed);
@@ -360,6 +368,20 @@ export class DeskService implements DeskApi {
     if (changed('model') && after.model) await this.models.setActive(after.model).catch(() => undefined);
     this.bus.emit('settingsChanged', after);
     return after;
+  }
+
+  /** A k asked for must lie within the layers of the model it will split (0 ≤ k ≤ n). */
+  private async checkK(k: number | null | undefined, model: string | null): Promise<void> {
+    if (k === undefined || k === null || !model) return;
+    const dir = await this.models.dirOf(model);
+    if (!dir) return; // an uninstalled model is refused on its own
+    const layers = readConfig(dir).layers;
+    if (k > layers) throw new DeskError('BAD_REQUEST', `k must be between 0 and ${layers}: the model "${model}" has ${layers} layers.`);
+  }
+
+  private notice(text: string): void {
+    console.warn(`settings: ${text}`);
+    this.notices.push(text);
   }
 
   /** Swaps the library and the read side to the current settings. */
@@ -385,6 +407,7 @@ export class DeskService implements DeskApi {
       model: this.active && engine ? { name: this.active.name, arch: this.active.config.arch, layers: this.active.config.layers, k: this.active.k } : null,
       provider: engine ? { name: engine.provider.name, reason: engine.provider.reason } : null,
       libraryDir: this.options.appDataDir,
+      ...(this.notices.length > 0 ? { notices: [...this.notices] } : {}),
     };
   }
 
@@ -532,6 +555,7 @@ export class DeskService implements DeskApi {
       settings: this.settings.get(),
       model: this.active ? { name: this.active.name, dir: this.active.dir, k: this.active.k, layers: this.active.config.layers } : null,
       modelProblem: this.modelProblem,
+      notices: this.notices,
       provider: this.read.engine?.provider ?? null,
       cache: stats ? { dir: this.dbDir, stats, identity: this.read.store?.identity } : null,
       folders: this.library.listFolders(),

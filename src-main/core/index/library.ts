@@ -5,7 +5,7 @@ import type { Tokenizer } from '../model/types';
 import type { CacheIdentity, DocumentRecord, StoreStats } from '../store/types';
 import { FolderWatcher } from './folder-watcher';
 import { applyChanges, runtimeOptions, type LibraryChanges, type LibraryControl, type LibraryHooks, type LibraryOptions } from './library-options';
-import { isIndexablePath, isInside } from './path-rules';
+import { checkFolderAllowed, isIndexablePath, isInside } from './path-rules';
 import { ProgressTracker, Throttle } from './progress';
 import { openRuntime, type Runtime } from './runtime';
 import { scanFolder, type ScanProblem } from './scan-folder';
@@ -66,7 +66,7 @@ export class Library implements LibraryControl {
             if (isIndexablePath(folder, path) || this.runtime.store.getDocument(path)) this.enqueue({ path, folder, size: 0 });
           },
           onFolderGone: (dir, folder) => this.enqueueUnder(dir, folder),
-          onError: (err) => console.error(`watcher: ${err.message}`),
+          onError: (err) => console.error(`watcher: ${watchErrorText(err)}`),
         },
         options.writeSettleMs ?? 500,
       );
@@ -98,6 +98,7 @@ export class Library implements LibraryControl {
   async addFolder(folder: string): Promise<void> {
     const abs = await realFolder(folder);
     if (this.folders.includes(abs)) return;
+    checkFolderAllowed(abs, await Promise.all([this.options.dbDir, this.options.cacheDir].map((d) => realpath(d).catch(() => resolve(d)))));
     const overlap = this.folders.find((f) => isInside(f, abs) || isInside(abs, f));
     if (overlap) throw new DeskError('BAD_REQUEST', `${abs} overlaps the watched folder ${overlap}; remove that one first`);
     await this.exclusive(() => this.runtime.store.addFolder(abs));
@@ -528,6 +529,17 @@ export class Library implements LibraryControl {
     if (paths.length === 0) return;
     for (const listener of this.changeListeners) listener(paths);
   }
+}
+
+/** The OS refusing more watches (inotify's per-user limit) is common on big trees: say what to do. */
+function watchErrorText(err: Error): string {
+  if ((err as NodeJS.ErrnoException).code === 'ENOSPC' || (err as NodeJS.ErrnoException).code === 'EMFILE') {
+    return (
+      'the system limit on watched folders is reached, so changes in some folders will not be seen until the next start ' +
+      `(Linux: raise fs.inotify.max_user_watches, e.g. sysctl fs.inotify.max_user_watches=524288) [WATCH_LIMIT: ${err.message}]`
+    );
+  }
+  return err.message;
 }
 
 async function isFolder(path: string): Promise<boolean> {
