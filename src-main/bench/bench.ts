@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- [--out FILE] [--quick] [--engine] [--index] [--fidelity] [--retrieval] [--answer]`
- * Runs the chosen sections (all when none is named), prints a table per section and
+ * `npm run bench -- [--out FILE] [--quick] [--engine] [--index] [--fidelity] [--retrieval] [--answer] [--large]`
+ * Runs the chosen sections (all but `large` when none is named: it indexes a 50 MB file), prints a table per section and
  * writes one JSON document. Speed targets live here, never in timed unit tests.
  */
 import { spawnSync } from 'node:child_process';
@@ -35,6 +35,7 @@ const parsed = parseCommand(usage, {
     retrieval: { type: 'boolean', default: false },
     answer: { type: 'boolean', default: false },
     fidelity: { type: 'boolean', default: false },
+    large: { type: 'boolean', default: false },
     'work-dir': { type: 'string' },
   },
 });
@@ -42,7 +43,7 @@ if (typeof parsed === 'number') process.exit(parsed);
 const { values } = parsed;
 
 const all = ['engine', 'index', 'fidelity', 'retrieval', 'answer'] as const;
-const named = all.filter((s) => values[s]);
+const named = [...all, 'large' as const].filter((s) => values[s]);
 const sections = named.length > 0 ? named : all;
 // Random full-size checkpoints and bench libraries are big: keep them between runs.
 const workDir = resolve(values['work-dir'] ?? join(import.meta.dirname, '../../.cache/bench'));
@@ -76,6 +77,9 @@ for (const section of sections) {
   } else if (section === 'fidelity') {
     const { runFidelityBench } = await import('./fidelity-bench');
     report.fidelity = await runFidelityBench({ quick, workDir, log });
+  } else if (section === 'large') {
+    const { runLargeBench } = await import('./large-bench');
+    report.large = await runLargeBench({ quick, workDir, log });
   } else if (section === 'retrieval') {
     const { runRetrievalBench } = await import('./retrieval-bench');
     report.retrieval = await runRetrievalBench({ workDir, log });

@@ -1,6 +1,7 @@
 /**
  * `index <folder> --db <dir>`: adds the folder to the library at <dir>, indexes it with a
- * progress line, prints failures and a summary. `--watch` keeps watching until Ctrl-C.
+ * progress line, prints failures and a summary. `--watch` keeps watching until Ctrl-C;
+ * `--verbose` prints each document as it is stored.
  */
 import { realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -16,7 +17,7 @@ import { parseCommand, usageError } from './args';
 
 const usage =
   'usage: index <folder> --db <dir> [--model DIR] [--k K] [--precision fp32|fp16|int8] [--watch]\n' +
-  '       [--window W] [--overlap O] [--batch N] [--max-mb MB] [--provider auto|cpu|cuda|...] [--threads N]\n       [--cache-dir DIR] [--quiet]';
+  '       [--window W] [--overlap O] [--batch N] [--max-mb MB] [--provider auto|cpu|cuda|...] [--threads N]\n       [--cache-dir DIR] [--quiet] [--verbose]';
 
 /** Runs the command; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
@@ -37,6 +38,7 @@ export async function run(args: string[]): Promise<number> {
       'cache-dir': { type: 'string' },
       watch: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -73,7 +75,7 @@ export async function run(args: string[]): Promise<number> {
         if (event.type === 'documentIndexed') encodedTokens += event.tokens;
         if (event.type === 'documentFailed') progress.note(`${event.status.padEnd(7)} ${event.path}: ${event.reason} [${event.code}]`);
         if (event.type === 'documentRemoved' && values.watch) progress.note(`removed ${event.path}`);
-        if (event.type === 'documentIndexed' && values.watch) progress.note(`indexed ${event.path} (${event.passages} passages)`);
+        if (event.type === 'documentIndexed' && (values.watch || values.verbose)) progress.note(`indexed ${event.path} (${event.passages} passages)`);
         if (event.type === 'indexProgress') progress.update(event.folders.find((f) => f.folder === progressFolder) ?? event.folders[0], event.paused);
       },
     },
@@ -86,7 +88,7 @@ export async function run(args: string[]): Promise<number> {
     await library.whenIdle();
     progress.done();
     const seconds = (Date.now() - started) / 1000;
-    printSummary(library, progressFolder, await library.stats(), encodedTokens, seconds);
+    printSummary(library, progressFolder, await library.stats(), encodedTokens, seconds, model !== null);
     if (!values.watch) return 0;
     console.log('watching for changes; Ctrl-C to stop');
     await new Promise<void>((resolveStop) => {
@@ -105,6 +107,7 @@ function printSummary(
   stats: Awaited<ReturnType<Library['stats']>>,
   encodedTokens: number,
   seconds: number,
+  hasModel: boolean,
 ): void {
   const docs = library.documents(folder);
   const count = (status: string) => docs.filter((d) => d.status === status).length;
@@ -128,6 +131,8 @@ function printSummary(
     console.log(
       `cache: ${(stats.stateBytes / 1024 / 1024).toFixed(1)} MB of lower states, ${fmt(perStored)} bytes per stored token, ${fmt(perDocument)} bytes per document token`,
     );
+  } else if (hasModel) {
+    console.log('cache: no lower states yet (no document was indexed)');
   } else {
     console.log('cache: no lower states (no model installed: passage search only)');
   }

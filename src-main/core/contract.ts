@@ -102,7 +102,8 @@ export const SettingsSchema = z.object({
   shortcut: z.string().min(1).max(64),
   windowTokens: z.number().int().min(32).max(512),
   overlapTokens: z.number().int().min(0).max(256),
-  maxFileMb: z.number().positive().max(4096),
+  /** Per-file size cap; under 1 MB would skip nearly every document. */
+  maxFileMb: z.number().min(1).max(4096),
   /** OCR of PDF pages without a text layer and of images (png, jpg); on by default. */
   ocr: z.boolean(),
 });
@@ -144,6 +145,8 @@ export const AppInfoSchema = z.object({
   libraryDir: z.string(),
   /** The service's OS (Node's process.platform): which compute providers can exist here. */
   platform: z.string(),
+  /** Settings the app corrected because they no longer fit (e.g. k beyond another model's layers), in words. */
+  notices: z.array(z.string()).optional(),
 });
 
 // ---- methods --------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,6 +159,7 @@ describe('DeskService (real core)', () => {
   it('validates settings updates and keeps them on disk', async () => {
     expect(failure(await service.handle('settings.update', { windowTokens: 64, overlapTokens: 64 })).code).toBe('BAD_REQUEST');
     expect(failure(await service.handle('settings.update', { precision: 'fp8' })).code).toBe('BAD_REQUEST');
+    expect(failure(await service.handle('settings.update', { maxFileMb: 0.000001 })).code).toBe('BAD_REQUEST');
     expect(value(await service.handle('settings.update', { shortcut: 'Alt+Space' }))).toMatchObject({ shortcut: 'Alt+Space' });
     expect(seen.at(-1)).toMatchObject({ name: 'settingsChanged', payload: { shortcut: 'Alt+Space' } });
     expect(failure(await service.handle('models.use', { name: 'nope' })).code).toBe('MODEL_NOT_INSTALLED');
@@ -191,6 +192,9 @@ describe('DeskService (real core)', () => {
     expect(doc.text.slice(top.contextStart, top.contextStart + top.context.length)).toBe(top.context);
     expect(failure(await service.handle('documents.text', { path: '/etc/passwd' })).code).toBe('NOT_FOUND');
 
+    const tooDeep = failure(await service.handle('settings.update', { k: 48 }));
+    expect(tooDeep).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(tooDeep.message).toMatch(/between 0 and 4/);
     const k2 = value(await service.handle('settings.update', { k: 2 })) as { k: number };
     expect(k2.k).toBe(2);
     await service.whenIdle();
@@ -212,6 +216,19 @@ describe('DeskService (real core)', () => {
     expect(value(await service.handle('settings.get', {}))).toMatchObject({ model: 'tiny-bert-qa', k: 2 });
     expect((value(await service.handle('ask', { question: 'giraffe acacia' })) as { mode: string }).mode).toBe('deformer');
     value(await service.handle('models.remove', { name: 'other-bert' }));
+  });
+
+  it('corrects a stored k that does not fit the model and says so', async () => {
+    await service.close();
+    const file = join(root, 'app', 'settings.json');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), k: 9 }));
+    service = await DeskService.open({ shell: 'web', appDataDir: join(root, 'app'), checkResponses: true, watch: false, threads: 1 });
+    expect(value(await service.handle('settings.get', {}))).toMatchObject({ model: 'tiny-bert-qa', k: null });
+    const info = value(await service.handle('app.info', {})) as { model: { k: number }; notices?: string[] };
+    expect(info.model.k).toBe(3);
+    expect(info.notices?.join(' ')).toMatch(/k 9 does not fit the model "tiny-bert-qa" \(4 layers\)/);
+    value(await service.handle('settings.update', { k: 2 }));
+    await service.whenIdle();
   });
 
   it('pauses and resumes indexing', async () => {

@@ -58,6 +58,23 @@ export class EventBus {
 
 // ---- dispatcher -----------------------------------------------------------------------------
 
+/** Keys of an unknown-keys error named in the answer; the rest are counted (a body of 60k keys must not come back whole). */
+const maxKeysNamed = 5;
+
+/** One validation issue in words, bounded in size whatever the payload held. */
+function issueText(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    const named = issue.keys.slice(0, maxKeysNamed).map((k) => `"${clip(k, 40)}"`).join(', ');
+    const more = issue.keys.length > maxKeysNamed ? ` and ${issue.keys.length - maxKeysNamed} more` : '';
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${named}${more}`;
+  }
+  return clip(issue.message, 200);
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 /**
  * The generic entry both shells call: validates the payload with the method's schema, runs the
  * method, and answers a Result. Never throws: a malformed payload or an unknown method is
@@ -65,13 +82,13 @@ export class EventBus {
  * response is validated too (tests, development), so a drift from the contract fails loudly.
  */
 export async function dispatch(api: DeskApi, method: string, payload: unknown, checkResponses = false): Promise<Result<unknown>> {
-  if (!isMethodName(method)) return { ok: false, error: { code: 'BAD_REQUEST', message: `Unknown method "${method}".` } };
+  if (!isMethodName(method)) return { ok: false, error: { code: 'BAD_REQUEST', message: `Unknown method "${clip(method, 80)}".` } };
   const schema = methods[method];
   const request = (schema.request as z.ZodType).safeParse(payload ?? {});
   if (!request.success) {
     const issue = request.error.issues[0];
-    const where = issue?.path.length ? ` at "${issue.path.join('.')}"` : '';
-    return { ok: false, error: { code: 'BAD_REQUEST', message: `Invalid request for ${method}${where}: ${issue?.message ?? 'invalid'}.` } };
+    const where = issue?.path.length ? ` at "${clip(issue.path.join('.'), 80)}"` : '';
+    return { ok: false, error: { code: 'BAD_REQUEST', message: `Invalid request for ${method}${where}: ${issue ? issueText(issue) : 'invalid'}.` } };
   }
   try {
     const call = api[method] as (r: unknown) => Promise<unknown>;
@@ -165,6 +182,8 @@ export class DeskService implements DeskApi {
   private read: ReadSide = { store: null, engine: null, reader: null };
   /** Why the model is not in use (not installed, failed to load), shown in ask notes and app.info. */
   private modelProblem: string | null = null;
+  /** Settings corrected because they no longer fit, for the person (app.info, doctor, the log). */
+  private readonly notices: string[] = [];
   /** Serialises reconfiguration; asks wait for it so they never see a half-swapped reader. */
   private ready: Promise<void> = Promise.resolve();
   private readonly pulls = new Map<string, AbortController>();
@@ -318,8 +337,13 @@ export class DeskService implements DeskApi {
     }
     try {
       const config = readConfig(dir);
+      if (s.k !== null && s.k > config.layers) {
+        // A k chosen for another, deeper model: corrected on disk too, and the person told.
+        await this.settings.update({ k: null });
+        this.notice(`k ${s.k} does not fit the model "${s.model}" (${config.layers} layers): it now uses its default k ${defaultK(config)}.`);
+      }
       // A DeFormer-fine-tuned checkpoint says which split it was trained for: that is its default k.
-      const k = Math.min(config.layers, s.k ?? defaultK(config));
+      const k = Math.min(config.layers, this.settings.get().k ?? defaultK(config));
       return { name: s.model, dir, config, k, passageOffset: config.deformer?.passageOffset ?? 0 };
     } catch (err) {
       this.modelProblem = `The model "${s.model}" could not be read: ${(err as Error).message}`;
@@ -395,6 +419,7 @@ export class DeskService implements DeskApi {
   /** `reload`: reconfigure even when nothing changed (the model's files were replaced). */
   private async applyNow(update: Partial<Settings>, reload: boolean): Promise<Settings> {
     const before = this.settings.get();
+    await this.checkK(update.k, update.model === undefined ? before.model : update.model);
     const after = await this.settings.update(update);
     const changed = (key: keyof Settings) => before[key] !== after[key];
     const touchesLibrary = reload || (['model', 'k', 'precision', 'provider', 'windowTokens', 'overlapTokens', 'maxFileMb'] as const).some(changed);
@@ -417,6 +442,20 @@ export class DeskService implements DeskApi {
     }
     this.bus.emit('settingsChanged', after);
     return after;
+  }
+
+  /** A k asked for must lie within the layers of the model it will split (0 ≤ k ≤ n). */
+  private async checkK(k: number | null | undefined, model: string | null): Promise<void> {
+    if (k === undefined || k === null || !model) return;
+    const dir = await this.models.dirOf(model);
+    if (!dir) return; // an uninstalled model is refused on its own
+    const layers = readConfig(dir).layers;
+    if (k > layers) throw new DeskError('BAD_REQUEST', `k must be between 0 and ${layers}: the model "${model}" has ${layers} layers.`);
+  }
+
+  private notice(text: string): void {
+    console.warn(`settings: ${text}`);
+    this.notices.push(text);
   }
 
   /** Swaps the library and the read side to the current settings. */
@@ -443,6 +482,7 @@ export class DeskService implements DeskApi {
       provider: engine ? { name: engine.provider.name, reason: engine.provider.reason } : null,
       libraryDir: this.options.appDataDir,
       platform: process.platform,
+      ...(this.notices.length > 0 ? { notices: [...this.notices] } : {}),
     };
   }
 
@@ -611,6 +651,7 @@ export class DeskService implements DeskApi {
       settings: this.settings.get(),
       model: this.active ? { name: this.active.name, dir: this.active.dir, k: this.active.k, layers: this.active.config.layers } : null,
       modelProblem: this.modelProblem,
+      notices: this.notices,
       provider: this.read.engine?.provider ?? null,
       cache: stats ? { dir: this.dbDir, stats, identity: this.read.store?.identity } : null,
       folders: this.library.listFolders(),

@@ -160,4 +160,53 @@ describe('web shell server', () => {
     expect(received.find((e) => e.name === 'documentIndexed')?.payload).toMatchObject({ path: join(root, 'docs', 'note.txt'), passages: 1 });
     expect(received.some((e) => e.name === 'indexProgress')).toBe(true);
   });
+
+  it('answers a malformed URL with 400, not 500', async () => {
+    const reply = await api('%ff', '{}');
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.body)).toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('refuses a body declared over the cap before reading it', async () => {
+    const reply = await send(server, '/api/ask', {
+      method: 'POST',
+      headers: { [TOKEN_HEADER]: server.token, 'content-type': 'application/json', 'content-length': '99999999999' },
+      body: '{}',
+    });
+    expect(reply.status).toBe(413);
+  });
+
+  it('names at most a few unknown keys in a validation error', async () => {
+    const keys = Object.fromEntries(Array.from({ length: 60_000 }, (_, i) => [`key${i}`, 1]));
+    const big = await startWebServer({ backend: service, staticDir: join(root, 'ui'), maxBodyBytes: 4 << 20 });
+    try {
+      const reply = await send(big, '/api/settings.update', {
+        method: 'POST',
+        headers: { [TOKEN_HEADER]: big.token, 'content-type': 'application/json' },
+        body: JSON.stringify(keys),
+      });
+      expect(reply.status).toBe(400);
+      expect(reply.body.length).toBeLessThan(400);
+      expect(JSON.parse(reply.body).message).toMatch(/unknown keys "key0", .* and 59995 more/);
+    } finally {
+      await big.close();
+    }
+  });
+
+  it('closes a request that stalls in its body (request timeout) instead of holding it open', async () => {
+    const quick = await startWebServer({ backend: service, staticDir: join(root, 'ui'), headersTimeoutMs: 200, requestTimeoutMs: 300 });
+    try {
+      const reply = await new Promise<number>((resolve) => {
+        const req = request(
+          { host: '127.0.0.1', port: quick.port, path: '/api/app.info', method: 'POST', headers: { host: `127.0.0.1:${quick.port}`, [TOKEN_HEADER]: quick.token, 'content-length': '1000' } },
+          (res) => resolve(res.statusCode ?? 0),
+        );
+        req.on('error', () => resolve(-1)); // closed without an answer also counts
+        req.write('{"a'); // then nothing more
+      });
+      expect([408, -1]).toContain(reply);
+    } finally {
+      await quick.close();
+    }
+  });
 });

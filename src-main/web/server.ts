@@ -27,6 +27,11 @@ export interface WebServerOptions {
   token?: string;
   /** Request bodies above this are refused with 413 (default 1 MiB). */
   maxBodyBytes?: number;
+  /** A request whose headers (default 10 s) or whole body (default 30 s) take longer is answered 408 and closed. */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  /** Connections open at once beyond this are refused (default 64: one UI needs a handful). */
+  maxConnections?: number;
 }
 
 /** A running server: its address, the URL to open (with the token), and how to stop it. */
@@ -52,9 +57,9 @@ function sendError(res: ServerResponse, code: string, message: string): void {
   sendJson(res, statusOf[code] ?? 422, { code, message });
 }
 
-/** Reads a body up to `limit` bytes; resolves null when it is larger. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
+/** Reads a body up to `limit` bytes; resolves null when it is larger, undefined when the client went away (or timed out). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null | undefined> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let isTooLarge = false;
@@ -64,8 +69,17 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
       else chunks.push(chunk);
     });
     req.on('end', () => resolve(isTooLarge ? null : Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('error', () => resolve(undefined));
   });
+}
+
+/** `/api/<method>` → the method name; undefined when the path is not valid percent-encoding (`%ff`). */
+function methodOf(pathname: string): string | undefined {
+  try {
+    return decodeURIComponent(pathname.slice('/api/'.length));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts the server on 127.0.0.1. */
@@ -77,7 +91,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!isOwnAddress(req, port)) return sendError(res, 'FORBIDDEN', 'This server only answers to its own address (127.0.0.1 or localhost, this port).');
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    } catch {
+      return sendError(res, 'BAD_REQUEST', 'Malformed URL.');
+    }
 
     if (url.pathname === EVENTS_PATH) {
       if (req.method !== 'GET') return sendError(res, 'BAD_REQUEST', `${EVENTS_PATH} takes GET.`);
@@ -89,7 +108,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (url.pathname.startsWith('/api/')) {
       if (!isSameToken(req.headers[TOKEN_HEADER] as string | undefined, token)) return sendError(res, 'UNAUTHORIZED', `Missing or wrong ${TOKEN_HEADER} header.`);
       if (req.method !== 'POST') return sendError(res, 'BAD_REQUEST', 'API methods take POST with a JSON body.');
+      const method = methodOf(url.pathname);
+      if (method === undefined) return sendError(res, 'BAD_REQUEST', 'Malformed method name in the URL.');
+      // A declared size over the cap is refused before a byte of it is read.
+      if (Number(req.headers['content-length'] ?? 0) > maxBody) {
+        res.setHeader('connection', 'close');
+        return sendJson(res, 413, { code: 'BAD_REQUEST', message: `Request body over ${maxBody} bytes.` });
+      }
       const body = await readBody(req, maxBody);
+      if (body === undefined) return; // the connection is gone: nobody to answer
       if (body === null) return sendJson(res, 413, { code: 'BAD_REQUEST', message: `Request body over ${maxBody} bytes.` });
       let payload: unknown = {};
       if (body.length > 0) {
@@ -99,7 +126,6 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
           return sendError(res, 'BAD_REQUEST', 'The request body is not valid JSON.');
         }
       }
-      const method = decodeURIComponent(url.pathname.slice('/api/'.length));
       const result = await options.backend.handle(method, payload);
       return result.ok ? sendJson(res, 200, result.value) : sendError(res, result.error.code, result.error.message);
     }
@@ -132,13 +158,20 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     res.on('close', end);
   }
 
-  const server: Server = createServer((req, res) => {
+  // A client that opens a request and stalls (headers or body) must not hold its connection for ever.
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const server: Server = createServer({
+    headersTimeout,
+    requestTimeout: Math.max(options.requestTimeoutMs ?? 30_000, headersTimeout),
+    connectionsCheckingInterval: Math.min(1000, headersTimeout),
+  }, (req, res) => {
     route(req, res).catch((err: Error) => {
       console.error('web shell:', err);
       if (!res.headersSent) sendError(res, 'INTERNAL', err.message);
       else res.end();
     });
   });
+  server.maxConnections = options.maxConnections ?? 64;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

@@ -4,7 +4,7 @@ import type { LowerEncoder, LowerStates, Tokenizer } from '../model/types';
 import { passageId } from '../store/cache-key';
 import type { DocumentRecord, DocumentWrite, PassageRecord } from '../store/types';
 import { extractText } from '../text/extract';
-import { cutPassages } from '../text/passages';
+import { passageWindows } from '../text/passages';
 import type { PassageWindow } from '../text/types';
 import type { IndexSettings } from './types';
 
@@ -38,13 +38,24 @@ export interface LowerContext {
   onBatch(tokens: number): void;
 }
 
+/**
+ * Windows a document is lowered and stored in at a time when it has more than that: such a
+ * document streams through the lower pass into several store transactions (sync-document.ts
+ * streamPending), so its states never sit in memory at once. 128 windows of 320 tokens are
+ * 126 MB of fp32 states at hidden 768.
+ */
+export const chunkWindows = 128;
+
 /** A document extracted and cut into passage windows, waiting for its lower pass. */
 export interface PreparedDocument {
   file: FileOnDisk;
   text: string;
   encoding?: string;
   warnings: string[];
+  /** Its first windows: all of them, unless `more` is set. */
   windows: PassageWindow[];
+  /** A document of more than chunkWindows windows: the rest, cut on demand. */
+  more?: Iterator<PassageWindow>;
 }
 
 /**
@@ -54,18 +65,40 @@ export interface PreparedDocument {
  * midway leaves the store as it was.
  */
 
-/** Extract → cut passages. Throws DeskError (EXTRACT_EMPTY when there is no text). */
+/**
+ * Extract → cut passages (the first chunkWindows of them; `more` cuts the rest on demand).
+ * Throws DeskError (EXTRACT_EMPTY when there is no text).
+ */
 export async function prepareDocument(file: FileOnDisk, ctx: PrepareContext): Promise<PreparedDocument> {
   const { settings, signal } = ctx;
   const ocr = settings.ocr === false ? undefined : { onProgress: ctx.onStep };
   const extracted = await extractText(file.path, { maxBytes: settings.maxFileBytes, signal, ocr });
   throwIfCancelled(signal);
-  const windows = cutPassages({ text: extracted.text, pages: extracted.pages }, ctx.tokenizer, {
+  const cut = passageWindows({ text: extracted.text, pages: extracted.pages }, ctx.tokenizer, {
     windowTokens: settings.windowTokens,
     overlapTokens: settings.overlapTokens,
   });
+  const windows = nextWindows(cut, chunkWindows + 1);
   if (windows.length === 0) throw new DeskError('EXTRACT_EMPTY', 'no text to index');
-  return { file, text: extracted.text, encoding: extracted.encoding, warnings: extracted.warnings, windows };
+  const prepared = { file, text: extracted.text, encoding: extracted.encoding, warnings: extracted.warnings, windows };
+  if (windows.length <= chunkWindows) return prepared;
+  return { ...prepared, windows: windows.slice(0, chunkWindows), more: withFirst(windows[chunkWindows], cut) };
+}
+
+/** Up to `count` more windows from `windows`. */
+export function nextWindows(windows: Iterator<PassageWindow>, count: number): PassageWindow[] {
+  const out: PassageWindow[] = [];
+  while (out.length < count) {
+    const next = windows.next();
+    if (next.done) break;
+    out.push(next.value);
+  }
+  return out;
+}
+
+function* withFirst<T>(first: T, rest: Iterator<T>): Generator<T> {
+  yield first;
+  for (let next = rest.next(); !next.done; next = rest.next()) yield next.value;
 }
 
 /**
@@ -101,7 +134,14 @@ export async function lowerDocuments(documents: PassageWindow[][], ctx: LowerCon
 export function documentWrite(prepared: PreparedDocument, states: LowerStates[]): DocumentWrite {
   const { file, text, windows } = prepared;
   const passages = windows.map((w) => passageRecord(file.path, text, w));
-  const doc: DocumentRecord = {
+  const doc = documentRecord(prepared, passages.map((p) => p.id), documentTokens(windows));
+  return { doc, passages, states };
+}
+
+/** The 'done' record of a prepared document whose passages are `passageIds`. */
+export function documentRecord(prepared: PreparedDocument, passageIds: string[], tokens: number, generation?: string): DocumentRecord {
+  const { file, text } = prepared;
+  return {
     path: file.path,
     folder: file.folder,
     sha256: file.sha256,
@@ -109,18 +149,19 @@ export function documentWrite(prepared: PreparedDocument, states: LowerStates[])
     mtimeMs: file.mtimeMs,
     status: 'done',
     textLength: text.length,
-    documentTokens: documentTokens(windows),
-    passageIds: passages.map((p) => p.id),
+    documentTokens: tokens,
+    passageIds,
+    generation,
     encoding: prepared.encoding,
     warnings: prepared.warnings.length > 0 ? prepared.warnings : undefined,
     indexedAt: Date.now(),
   };
-  return { doc, passages, states };
 }
 
-function passageRecord(docPath: string, text: string, w: PassageWindow): PassageRecord {
+/** The stored passage of window `w` (ids under `generation` when the document is written in chunks). */
+export function passageRecord(docPath: string, text: string, w: PassageWindow, generation?: string): PassageRecord {
   return {
-    id: passageId(docPath, w.index),
+    id: passageId(docPath, w.index, generation),
     docPath,
     index: w.index,
     text: text.slice(w.charStart, w.charEnd),
@@ -139,16 +180,23 @@ function passageRecord(docPath: string, text: string, w: PassageWindow): Passage
  * tokens that start after the previous window's last token ended ([SEP] has no span).
  */
 export function documentTokens(windows: PassageWindow[]): number {
-  let count = 0;
-  let coveredTo = -1;
-  for (const w of windows) {
+  const counter = new DocumentTokenCounter();
+  for (const w of windows) counter.add(w);
+  return counter.count;
+}
+
+/** documentTokens over windows seen one chunk at a time, in order. */
+export class DocumentTokenCounter {
+  count = 0;
+  private coveredTo = -1;
+
+  add(w: PassageWindow): void {
     for (const [start, end] of w.offsets) {
-      if (start < 0 || start < coveredTo) continue;
-      count++;
-      coveredTo = Math.max(coveredTo, end, start + 1);
+      if (start < 0 || start < this.coveredTo) continue;
+      this.count++;
+      this.coveredTo = Math.max(this.coveredTo, end, start + 1);
     }
   }
-  return count;
 }
 
 function throwIfCancelled(signal: AbortSignal): void {

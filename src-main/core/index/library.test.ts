@@ -216,3 +216,18 @@ describe('Library (start-up reconciliation)', () => {
     }
   });
 });
+
+describe('folder guard rails', () => {
+  it('refuses file system roots, pseudo file systems and the data folder, with FOLDER_REFUSED', async () => {
+    const { library } = await openLogged(options);
+    try {
+      for (const folder of ['/', '/proc', '/sys/kernel', '/dev', db, join(db, '..', 'db')]) {
+        const err = await library.addFolder(folder).then(() => undefined, (e: unknown) => e);
+        expect(isDeskError(err) && err.code, `${folder}: ${String(err)}`).toBe('FOLDER_REFUSED');
+      }
+      expect(library.listFolders()).not.toContain('/');
+    } finally {
+      await library.close();
+    }
+  });
+});

@@ -1,14 +1,14 @@
 import { realpath, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { DeskError } from '../errors';
 import type { Tokenizer } from '../model/types';
 import type { CacheIdentity, DocumentRecord, StoreStats } from '../store/types';
 import { FolderWatcher } from './folder-watcher';
 import { applyChanges, runtimeOptions, type LibraryChanges, type LibraryControl, type LibraryHooks, type LibraryOptions } from './library-options';
-import { isIndexablePath, isInside } from './path-rules';
+import { checkFolderAllowed, isIndexablePath, isInside } from './path-rules';
 import { ProgressTracker, Throttle } from './progress';
 import { openRuntime, type Runtime } from './runtime';
-import { scanFolder } from './scan-folder';
+import { scanFolder, type ScanProblem } from './scan-folder';
 import { isCurrent, lowerPending, prepareSync, type PendingDocument, type SyncContext } from './sync-document';
 import type { FolderProgress, IndexEvent } from './types';
 import { WorkQueue, type WorkItem } from './work-queue';
@@ -66,7 +66,7 @@ export class Library implements LibraryControl {
             if (isIndexablePath(folder, path) || this.runtime.store.getDocument(path)) this.enqueue({ path, folder, size: 0 });
           },
           onFolderGone: (dir, folder) => this.enqueueUnder(dir, folder),
-          onError: (err) => console.error(`watcher: ${err.message}`),
+          onError: (err) => console.error(`watcher: ${watchErrorText(err)}`),
         },
         options.writeSettleMs ?? 500,
       );
@@ -98,6 +98,7 @@ export class Library implements LibraryControl {
   async addFolder(folder: string): Promise<void> {
     const abs = await realFolder(folder);
     if (this.folders.includes(abs)) return;
+    checkFolderAllowed(abs, await Promise.all([this.options.dbDir, this.options.cacheDir].map((d) => realpath(d).catch(() => resolve(d)))));
     const overlap = this.folders.find((f) => isInside(f, abs) || isInside(abs, f));
     if (overlap) throw new DeskError('BAD_REQUEST', `${abs} overlaps the watched folder ${overlap}; remove that one first`);
     await this.exclusive(() => this.runtime.store.addFolder(abs));
@@ -259,13 +260,15 @@ export class Library implements LibraryControl {
   private async scan(folder: string): Promise<void> {
     this.pendingScans++;
     try {
-      const files = await scanFolder(folder).catch(() => undefined);
+      const problems: ScanProblem[] = [];
+      const files = await scanFolder(folder, undefined, (problem) => problems.push(problem)).catch(() => undefined);
       if (!files) return this.missing(folder);
       if (!this.folders.includes(folder)) return;
-      const onDisk = new Set(files.map((f) => f.path));
+      const onDisk = new Set([...files, ...problems].map((f) => f.path));
       for (const doc of this.runtime.store.listDocuments(folder)) {
         if (!onDisk.has(doc.path)) this.enqueue({ path: doc.path, folder, size: 0 });
       }
+      for (const problem of problems) await this.recordProblem(folder, problem);
       for (const file of files) {
         const doc = this.runtime.store.getDocument(file.path);
         if (!doc || !isCurrent(doc, file.size, file.mtimeMs, this.runtime.settings.maxFileBytes)) this.enqueue({ ...file, folder });
@@ -273,6 +276,39 @@ export class Library implements LibraryControl {
     } finally {
       this.pendingScans--;
       this.kick();
+    }
+  }
+
+  /** A path the scan will not index gets a record saying why (the Library panel and the CLI list it). */
+  private async recordProblem(folder: string, problem: ScanProblem): Promise<void> {
+    const { path, failure } = problem;
+    const doc = this.runtime.store.getDocument(path);
+    this.tracker.setStatus(path, folder, failure.status);
+    if (doc && doc.code === failure.code && doc.reason === failure.reason) return;
+    await this.runtime.store.putDocumentStatus({
+      path,
+      folder,
+      sha256: '',
+      size: problem.size,
+      mtimeMs: problem.mtimeMs,
+      passageIds: [],
+      indexedAt: Date.now(),
+      ...failure,
+    });
+    this.changed([path]);
+    this.emit({ type: 'documentFailed', path, ...failure });
+  }
+
+  /**
+   * A queued file was gone when its turn came. Without a watcher (the CLI) a rename would go
+   * unseen: its folder is scanned again so the new name is found.
+   */
+  private async rescanAfterVanish(item: WorkItem): Promise<void> {
+    if (this.watcher || this.isClosed) return;
+    const files = await scanFolder(dirname(item.path)).catch(() => []);
+    for (const file of files) {
+      const doc = this.runtime.store.getDocument(file.path);
+      if (!doc || !isCurrent(doc, file.size, file.mtimeMs, this.runtime.settings.maxFileBytes)) this.enqueue({ ...file, folder: item.folder });
     }
   }
 
@@ -441,6 +477,7 @@ export class Library implements LibraryControl {
       isWanted: (item) => !this.isClosed && this.folders.includes(item.folder),
       emit: (event) => this.emit(event),
       requeue: (again) => this.queue.push(again),
+      vanished: (item) => void this.rescanAfterVanish(item),
       beforeBatch: async () => {
         const pausedAt = Date.now();
         await this.waitWhilePaused();
@@ -492,6 +529,17 @@ export class Library implements LibraryControl {
     if (paths.length === 0) return;
     for (const listener of this.changeListeners) listener(paths);
   }
+}
+
+/** The OS refusing more watches (inotify's per-user limit) is common on big trees: say what to do. */
+function watchErrorText(err: Error): string {
+  if ((err as NodeJS.ErrnoException).code === 'ENOSPC' || (err as NodeJS.ErrnoException).code === 'EMFILE') {
+    return (
+      'the system limit on watched folders is reached, so changes in some folders will not be seen until the next start ' +
+      `(Linux: raise fs.inotify.max_user_watches, e.g. sysctl fs.inotify.max_user_watches=524288) [WATCH_LIMIT: ${err.message}]`
+    );
+  }
+  return err.message;
 }
 
 async function isFolder(path: string): Promise<boolean> {

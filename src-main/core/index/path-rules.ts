@@ -1,4 +1,5 @@
-import { isAbsolute, relative, sep } from 'node:path';
+import { isAbsolute, parse, relative, sep } from 'node:path';
+import { DeskError } from '../errors';
 import { isSupportedPath } from '../text/extract';
 
 /**
@@ -35,4 +36,21 @@ export function isIndexablePath(folder: string, path: string): boolean {
 export function folderOf(folders: Iterable<string>, path: string): string | undefined {
   for (const folder of folders) if (isInside(folder, path)) return folder;
   return undefined;
+}
+
+/** Pseudo and runtime file systems: not documents, and walking them can hang (/proc) or never end. */
+const systemFolders = ['/proc', '/sys', '/dev', '/run'];
+
+/**
+ * Refuses a folder no library should watch: a file system root (it would walk the whole
+ * machine), a pseudo file system, or a folder holding the app's own data (the cache would index
+ * itself). Throws FOLDER_REFUSED with the reason.
+ */
+export function checkFolderAllowed(abs: string, dataDirs: string[]): void {
+  if (parse(abs).root === abs) throw new DeskError('FOLDER_REFUSED', `${abs} is the root of a file system: add the folders that hold your documents instead.`);
+  const system = systemFolders.find((f) => abs === f || isInside(f, abs));
+  if (system && sep === '/') throw new DeskError('FOLDER_REFUSED', `${abs} is a system folder (${system}) that holds no documents.`);
+  // A folder that merely contains the data folder is fine (a home folder; hidden folders are never entered).
+  const data = dataDirs.find((d) => abs === d || isInside(d, abs));
+  if (data) throw new DeskError('FOLDER_REFUSED', `${abs} holds the app's own data (${data}): the library would index its own cache.`);
 }

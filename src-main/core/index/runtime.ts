@@ -58,6 +58,8 @@ export async function openRuntime(options: RuntimeOptions, previous?: Runtime): 
       overlapTokens: options.settings.overlapTokens,
     };
     const store = await LibraryStore.open(options.dbDir, identity, { onMismatch: 'reset' });
+    // The indexer is the one writer: what a crash left half-written is its to remove.
+    await store.dropUnfinished();
     return {
       options,
       store,

@@ -1,8 +1,22 @@
 import { lstat } from 'node:fs/promises';
-import type { DocumentRecord, DocumentWrite, PassageRecord } from '../store/types';
+import { nextGeneration } from '../store/cache-key';
+import type { DocumentRecord, DocumentWrite } from '../store/types';
 import type { LowerStates } from '../model/types';
-import { documentWrite, lowerDocuments, prepareDocument, type FileOnDisk, type PreparedDocument } from './encode-document';
+import {
+  chunkWindows,
+  documentRecord,
+  DocumentTokenCounter,
+  documentWrite,
+  lowerDocuments,
+  nextWindows,
+  passageRecord,
+  prepareDocument,
+  type FileOnDisk,
+  type LowerContext,
+  type PreparedDocument,
+} from './encode-document';
 import { failureOf, tooLarge, type Failure } from './failure';
+import { isStillAProblem, notRegular } from './scan-folder';
 import { sha256File } from './file-hash';
 import { isIndexablePath } from './path-rules';
 import type { ProgressTracker } from './progress';
@@ -21,6 +35,8 @@ export interface SyncContext {
   emit(event: IndexEvent): void;
   /** The file changed while it was read: look at it again later. */
   requeue(item: WorkItem): void;
+  /** The file was gone when its turn came (deleted, or renamed: its new name may need finding). */
+  vanished?(item: WorkItem): void;
   /** Awaited before each lower-pass batch (pause holds here). */
   beforeBatch(): Promise<void>;
   onBatch(tokens: number): void;
@@ -63,7 +79,16 @@ export async function prepareSync(item: WorkItem, ctx: SyncContext): Promise<Pen
   const { store, settings } = ctx.runtime;
   const before = await lstat(path).catch(() => undefined);
   const doc = store.getDocument(path);
-  if (!before?.isFile() || !isIndexablePath(folder, path)) return void (await forget(ctx, path, doc));
+  // The scan's own records (a name that is not UTF-8, an unreadable folder) stay while true.
+  if (doc && (await isStillAProblem(path, doc.code))) return;
+  if (before && !before.isFile() && !before.isDirectory() && isIndexablePath(folder, path)) {
+    return void (await fail(ctx, { path, folder, size: 0, mtimeMs: before.mtimeMs, sha256: '' }, doc, notRegular(before)));
+  }
+  if (!before?.isFile() || !isIndexablePath(folder, path)) {
+    await forget(ctx, path, doc);
+    if (!before) ctx.vanished?.(item);
+    return;
+  }
   if (!ctx.readingAhead) ctx.tracker.current = { ...item, size: before.size };
   const file = { path, folder, size: before.size, mtimeMs: before.mtimeMs, sha256: '' };
   if (doc && isCurrent(doc, file.size, file.mtimeMs, settings.maxFileBytes)) return;
@@ -83,16 +108,19 @@ export async function prepareSync(item: WorkItem, ctx: SyncContext): Promise<Pen
  * Lower pass over several prepared documents in shared batches. Returns their store commit
  * (ONE transaction; a crash leaves each document wholly present or absent), which the caller may
  * run while the next documents encode. When the lower pass throws, each document is encoded
- * alone so only the one the engine rejects is recorded as failed.
+ * alone so only the one the engine rejects is recorded as failed. A document of more than
+ * chunkWindows windows is streamed and stored here instead (streamPending).
  */
-export async function lowerPending(pending: PendingDocument[], ctx: SyncContext): Promise<() => Promise<void>> {
+export async function lowerPending(all: PendingDocument[], ctx: SyncContext): Promise<() => Promise<void>> {
+  for (const p of all.filter((d) => d.prepared.more)) {
+    await streamPending(p, ctx);
+    ctx.settled(p.item);
+  }
+  const pending = all.filter((d) => !d.prepared.more);
+  if (pending.length === 0) return async () => {};
   let states: LowerStates[][];
   try {
-    const { engine, settings } = ctx.runtime;
-    states = await lowerDocuments(
-      pending.map((p) => p.prepared.windows),
-      { engine, batchSize: settings.batchSize, signal: ctx.signal, beforeBatch: ctx.beforeBatch, onBatch: ctx.onBatch },
-    );
+    states = await lowerDocuments(pending.map((p) => p.prepared.windows), lowerContext(ctx));
   } catch (err) {
     if (pending.length > 1 && !ctx.signal.aborted) {
       for (const p of pending) await (await lowerPending([p], ctx))();
@@ -137,6 +165,56 @@ async function commitPending(pending: PendingDocument[], states: LowerStates[][]
   }
 }
 
+function lowerContext(ctx: SyncContext): LowerContext {
+  const { engine, settings } = ctx.runtime;
+  return { engine, batchSize: settings.batchSize, signal: ctx.signal, beforeBatch: ctx.beforeBatch, onBatch: ctx.onBatch };
+}
+
+/**
+ * A document too big for one transaction: chunkWindows windows at a time through the lower pass
+ * into their own store transaction, under a new generation (the next chunk encodes while one is
+ * written), then the record flips to them in one transaction. Memory holds about two chunks
+ * whatever the document's size; readers see the old document until the flip. A failure,
+ * cancellation or change of the file abandons what was written.
+ */
+async function streamPending(p: PendingDocument, ctx: SyncContext): Promise<void> {
+  const { store } = ctx.runtime;
+  const { file, text } = p.prepared;
+  const generation = nextGeneration(file.sha256, store.getDocument(file.path)?.generation);
+  const tokens = new DocumentTokenCounter();
+  const passageIds: string[] = [];
+  let stored = 0;
+  let isSettled = false;
+  let writing: Promise<void> = Promise.resolve();
+  try {
+    await store.beginDocument(file.path, generation);
+    for (let chunk = p.prepared.windows; chunk.length > 0; chunk = nextWindows(p.prepared.more!, chunkWindows)) {
+      const [states] = await lowerDocuments([chunk], lowerContext(ctx));
+      const passages = chunk.map((w) => passageRecord(file.path, text, w, generation));
+      for (const w of chunk) tokens.add(w);
+      for (const passage of passages) passageIds.push(passage.id);
+      stored += passages.reduce((sum, passage) => sum + passage.tokenCount, 0);
+      await writing;
+      writing = store.writePassages({ docPath: file.path, generation, passages, states });
+      writing.catch(() => {}); // awaited before the next write or below
+    }
+    await writing;
+    if (ctx.signal.aborted || !ctx.isWanted(p.item) || (await changedSince(ctx, p.item, p.size, p.mtimeMs))) return;
+    await store.finishDocument(documentRecord(p.prepared, passageIds, tokens.count, generation));
+    isSettled = true;
+  } catch (err) {
+    await writing.catch(() => {});
+    await store.abandonDocument(file.path, generation);
+    isSettled = true;
+    return failPending(ctx, { ...p, file }, err);
+  } finally {
+    if (!isSettled) await store.abandonDocument(file.path, generation);
+  }
+  ctx.tracker.setStatus(p.item.path, p.item.folder, 'done');
+  ctx.tracker.recordDocument(p.size, tokens.count);
+  ctx.emit({ type: 'documentIndexed', path: p.item.path, passages: passageIds.length, tokens: stored });
+}
+
 /** A document's own problem: recorded as failed unless the work was cancelled or the file changed. */
 async function failPending(
   ctx: SyncContext,
@@ -162,20 +240,14 @@ async function changedSince(ctx: SyncContext, item: WorkItem, size: number, mtim
 
 /**
  * Same bytes as the stored document: nothing to encode. The record still takes the new size
- * and mtime so the next start-up's fast check passes: failed/skipped records directly; done
- * ones are rewritten with their own passages and states where that is bit-exact (fp32, fp16;
- * int8 would be re-quantised), else the file is simply hashed again next time.
+ * and mtime so the next start-up's fast check passes; its passages stay as they are (touching
+ * only the record keeps memory flat for a document of any size).
  */
 async function keep(ctx: SyncContext, doc: DocumentRecord, file: { size: number; mtimeMs: number }): Promise<void> {
   ctx.tracker.setStatus(doc.path, doc.folder, doc.status);
-  const touched = { ...doc, size: file.size, mtimeMs: file.mtimeMs };
-  const { store, engine, settings } = ctx.runtime;
-  if (doc.status !== 'done') return store.putDocumentStatus(touched);
-  if (settings.precision === 'int8') return;
-  const passages = doc.passageIds.map((id) => store.getPassage(id));
-  if (passages.some((p) => p === undefined)) return;
-  const states = engine ? doc.passageIds.map((id) => store.readStates(id)) : [];
-  await store.writeDocument({ doc: touched, passages: passages as PassageRecord[], states });
+  const { store } = ctx.runtime;
+  if (doc.status !== 'done') return store.putDocumentStatus({ ...doc, size: file.size, mtimeMs: file.mtimeMs });
+  await store.touchDocument(doc.path, file);
 }
 
 async function forget(ctx: SyncContext, path: string, doc: DocumentRecord | undefined): Promise<void> {

@@ -6,16 +6,37 @@ import type { CacheIdentity } from './types';
  * - a passage's lower states are valid for one CacheIdentity (model weights, k, passage offset P,
  *   precision, window W, overlap O); the store keeps one identity and never mixes two;
  * - a document's passages are replaced whenever the document is re-encoded (its sha256 changed),
- *   so a passage id needs only the document path and the window index;
+ *   so a passage id needs only the document path and the window index, plus a generation for a
+ *   document written across several transactions (its new passages sit beside the old ones until
+ *   the document record flips to them);
  * - the record layouts have a schema version; another version is another cache.
  */
 
 /** Layout of the databases; bump when a record's shape or meaning changes. */
 export const schemaVersion = 1;
 
-/** Stable id of window `index` of the document at `docPath`: 16 hex chars of sha1(path), '-', the index. */
-export function passageId(docPath: string, index: number): string {
-  return `${createHash('sha1').update(docPath).digest('hex').slice(0, 16)}-${index}`;
+/**
+ * Stable id of window `index` of the document at `docPath`: 16 hex chars of sha1(path), '-', the
+ * index; with a generation, 16 hex chars, '.', the generation, '-', the index.
+ */
+export function passageId(docPath: string, index: number, generation?: string): string {
+  return `${passagePrefix(docPath, generation)}${index}`;
+}
+
+/** What every passage id of one generation of a document starts with (and no other document's does). */
+export function passagePrefix(docPath: string, generation?: string): string {
+  const path = createHash('sha1').update(docPath).digest('hex').slice(0, 16);
+  return generation ? `${path}.${generation}-` : `${path}-`;
+}
+
+/**
+ * The generation a document's next multi-transaction write uses: from its content hash, so two
+ * runs over the same files store the same ids, and never the generation it has now (whose
+ * passages must stay readable until the flip).
+ */
+export function nextGeneration(sha256: string, current?: string): string {
+  const base = sha256.slice(0, 12) || 'g';
+  return current === base ? `${base}b` : base;
 }
 
 const identityFields: Array<keyof CacheIdentity> = [

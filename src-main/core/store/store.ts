@@ -4,7 +4,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { DeskError } from '../errors';
 import type { LowerStates } from '../model/types';
 import { defaultBm25, passageTerms, type Bm25Params, type PassageTerms } from '../answer/bm25';
-import { identityDifferences, passageId, schemaVersion } from './cache-key';
+import { identityDifferences, passageId, passagePrefix, schemaVersion } from './cache-key';
 import { bytesPerToken, decodeStates, encodeStates, readStatesHeader, statesHeaderBytes } from './quantize';
 import { TermIndex } from './term-index';
 import type {
@@ -12,6 +12,7 @@ import type {
   DocumentRecord,
   DocumentWrite,
   LibraryStoreApi,
+  PassageChunk,
   PassageRecord,
   StoreStats,
   TermHit,
@@ -24,9 +25,18 @@ import type {
  *   states    passage id → lower states (binary, quantize.ts)
  *   terms, df the BM25 index (term-index.ts)
  *   meta      'identity' → CacheIdentity, 'schema' → version, 'folders' → string[],
- *             'counts' → running totals for stats(), 'termIndex' → BM25 corpus totals
- * Every change to a document and what derives from it is one LMDB transaction.
+ *             'counts' → running totals for stats(), 'termIndex' → BM25 corpus totals,
+ *             'unfinished' → id prefixes of multi-transaction writes in progress,
+ *             'retired' → id prefixes of replaced documents whose passages are being removed
+ * Every change to a document record and what derives from it is one LMDB transaction, except a
+ * document too big for one (beginDocument): its passages are written under a new generation in
+ * chunks, then the record flips to them in one transaction; the old generation's passages are
+ * removed in chunks afterwards. Passages under 'unfinished' or 'retired' prefixes belong to no
+ * document: search skips them, and dropUnfinished removes them.
  */
+
+/** Passages removed per transaction when a generation is dropped: bounds the transaction's dirty pages. */
+const dropChunk = 128;
 
 /** Options for `LibraryStore.open`. */
 export interface StoreOpenOptions {
@@ -150,6 +160,8 @@ export class LibraryStore implements LibraryStoreApi {
         this.docs.putSync(key, { ...kept, status: 'queued', passageIds: [] });
       }
       this.meta.putSync('counts', zeroCounts);
+      this.meta.removeSync('unfinished');
+      this.meta.removeSync('retired');
       this.meta.putSync('identity', this.identity);
       this.meta.putSync('schema', schemaVersion);
     });
@@ -179,6 +191,7 @@ export class LibraryStore implements LibraryStoreApi {
       for (const { key, value } of this.docs.getRange()) if (value.folder === folder) this.removeInTxn(key);
       this.meta.putSync('folders', this.listFolders().filter((f) => f !== folder));
     });
+    await this.dropPrefixes('retired');
   }
 
   getDocument(path: string): DocumentRecord | undefined {
@@ -194,8 +207,9 @@ export class LibraryStore implements LibraryStoreApi {
   async putDocumentStatus(doc: DocumentRecord): Promise<void> {
     await this.env.childTransaction(() => {
       this.removeInTxn(doc.path);
-      this.putDocInTxn({ ...doc, passageIds: [] });
+      this.putDocInTxn({ ...doc, passageIds: [], generation: undefined });
     });
+    await this.dropPrefixes('retired');
   }
 
   async writeDocument(write: DocumentWrite): Promise<void> {
@@ -211,6 +225,48 @@ export class LibraryStore implements LibraryStoreApi {
     await this.env.childTransaction(() => {
       for (const { write, postings } of prepared) this.putWriteInTxn(write, postings);
     });
+    await this.dropPrefixes('retired');
+  }
+
+  async beginDocument(path: string, generation: string): Promise<void> {
+    const prefix = passagePrefix(path, generation);
+    if (this.docs.get(path)?.generation === generation) throw new Error(`${path}: generation ${generation} is the stored one`);
+    await this.env.childTransaction(() => this.addPrefixInTxn('unfinished', prefix));
+  }
+
+  async writePassages(chunk: PassageChunk): Promise<void> {
+    const { docPath, generation, passages, states } = chunk;
+    checkPassages(docPath, passages, states, generation);
+    const prefix = passagePrefix(docPath, generation);
+    if (!this.prefixes('unfinished').includes(prefix)) throw new Error(`${docPath}: writePassages before beginDocument`);
+    const postings = passages.map((p) => [p.id, passageTerms(p.text)] as const);
+    await this.env.childTransaction(() => this.putPassagesInTxn(passages, states, postings));
+  }
+
+  async finishDocument(doc: DocumentRecord): Promise<void> {
+    if (!doc.generation) throw new Error(`${doc.path}: finishDocument needs the generation its passages were written under`);
+    const prefix = passagePrefix(doc.path, doc.generation);
+    for (const id of doc.passageIds) if (!id.startsWith(prefix)) throw new Error(`passage ${id} is not of ${doc.path} generation ${doc.generation}`);
+    await this.env.childTransaction(() => {
+      this.removeInTxn(doc.path);
+      this.putDocInTxn(doc);
+      this.removePrefixInTxn('unfinished', prefix);
+    });
+    await this.dropPrefixes('retired');
+  }
+
+  async abandonDocument(path: string, generation: string): Promise<void> {
+    const prefix = passagePrefix(path, generation);
+    await this.env.childTransaction(() => {
+      if (this.docs.get(path)?.generation === generation) return; // flipped already: it is the document now
+      this.removePrefixInTxn('unfinished', prefix);
+      this.addPrefixInTxn('retired', prefix);
+    });
+    await this.dropPrefixes('retired');
+  }
+
+  async dropUnfinished(): Promise<number> {
+    return (await this.dropPrefixes('unfinished')) + (await this.dropPrefixes('retired'));
   }
 
   async touchDocument(path: string, file: { size: number; mtimeMs: number }): Promise<void> {
@@ -222,6 +278,7 @@ export class LibraryStore implements LibraryStoreApi {
 
   async removeDocument(path: string): Promise<void> {
     await this.env.childTransaction(() => this.removeInTxn(path));
+    await this.dropPrefixes('retired');
   }
 
   getPassage(id: string): PassageRecord | undefined {
@@ -248,7 +305,9 @@ export class LibraryStore implements LibraryStoreApi {
   }
 
   search(query: string, limit: number): TermHit[] {
-    return this.termIndex.search(query, limit, this.bm25);
+    const hidden = [...this.prefixes('unfinished'), ...this.prefixes('retired')];
+    const isVisible = hidden.length === 0 ? undefined : (id: string) => !hidden.some((prefix) => id.startsWith(prefix));
+    return this.termIndex.search(query, limit, this.bm25, isVisible);
   }
 
   stats(): StoreStats {
@@ -279,21 +338,68 @@ export class LibraryStore implements LibraryStoreApi {
   private putWriteInTxn(write: DocumentWrite, postings: ReadonlyArray<readonly [string, PassageTerms]>): void {
     const { doc, passages } = write;
     this.removeInTxn(doc.path);
-    this.putDocInTxn({ ...doc, passageIds: passages.map((p) => p.id) });
+    this.putDocInTxn({ ...doc, passageIds: passages.map((p) => p.id), generation: undefined });
+    this.putPassagesInTxn(passages, write.states, postings);
+  }
+
+  /** Passages with their states and postings, counted. Inside a write transaction. */
+  private putPassagesInTxn(
+    passages: PassageRecord[],
+    states: DocumentWrite['states'],
+    postings: ReadonlyArray<readonly [string, PassageTerms]>,
+  ): void {
     const counts = this.counts();
     this.termIndex.addMany(postings);
     passages.forEach((p, i) => {
       this.passages.putSync(p.id, p);
       counts.passages++;
-      const states = write.states[i];
-      if (!states) return;
-      const bytes = encodeStates(states, this.identity.precision, this.scratch);
+      const lowered = states[i];
+      if (!lowered) return;
+      const bytes = encodeStates(lowered, this.identity.precision, this.scratch);
       if (bytes.buffer !== this.scratch.buffer) this.scratch = bytes; // grown: keep the bigger one
       this.states.putSync(p.id, bytes);
-      counts.storedTokens += states.tokens;
+      counts.storedTokens += lowered.tokens;
       counts.stateBytes += bytes.length - statesHeaderBytes;
     });
     this.meta.putSync('counts', counts);
+  }
+
+  private prefixes(list: 'unfinished' | 'retired'): string[] {
+    return (this.meta.get(list) as string[] | undefined) ?? [];
+  }
+
+  private addPrefixInTxn(list: 'unfinished' | 'retired', prefix: string): void {
+    const now = this.prefixes(list);
+    if (!now.includes(prefix)) this.meta.putSync(list, [...now, prefix]);
+  }
+
+  private removePrefixInTxn(list: 'unfinished' | 'retired', prefix: string): void {
+    const now = this.prefixes(list);
+    if (now.includes(prefix)) this.meta.putSync(list, now.filter((p) => p !== prefix));
+  }
+
+  /**
+   * Removes every passage (with its states and postings) under the list's prefixes, `dropChunk`
+   * per transaction, then the prefix from the list. Returns the passages removed.
+   */
+  private async dropPrefixes(list: 'unfinished' | 'retired'): Promise<number> {
+    let removed = 0;
+    for (const prefix of this.prefixes(list)) {
+      for (;;) {
+        const ids: string[] = [];
+        for (const key of this.passages.getKeys({ start: prefix })) {
+          if (!key.startsWith(prefix) || ids.length === dropChunk) break;
+          ids.push(key);
+        }
+        await this.env.childTransaction(() => {
+          this.removePassagesInTxn(ids);
+          if (ids.length < dropChunk) this.removePrefixInTxn(list, prefix);
+        });
+        removed += ids.length;
+        if (ids.length < dropChunk) break;
+      }
+    }
+    return removed;
   }
 
   /** Puts a document record and counts its tokens when it is done. Inside a write transaction. */
@@ -306,12 +412,28 @@ export class LibraryStore implements LibraryStoreApi {
     }
   }
 
-  /** Removes a document and its passages, states and postings. Inside a write transaction. */
+  /**
+   * Removes a document and its passages, states and postings. A document written in generations
+   * may be too big for one transaction: its prefix is retired instead, and dropPrefixes removes
+   * its passages after the commit. Inside a write transaction.
+   */
   private removeInTxn(path: string): void {
     const old = this.docs.get(path);
     if (!old) return;
+    if (old.generation) this.addPrefixInTxn('retired', passagePrefix(path, old.generation));
+    else this.removePassagesInTxn(old.passageIds);
+    if (old.status === 'done' && old.documentTokens) {
+      const counts = this.counts();
+      counts.documentTokens -= old.documentTokens;
+      this.meta.putSync('counts', counts);
+    }
+    this.docs.removeSync(path);
+  }
+
+  /** Removes passages with their states and postings, counted. Inside a write transaction. */
+  private removePassagesInTxn(ids: string[]): void {
     const counts = this.counts();
-    for (const id of old.passageIds) {
+    for (const id of ids) {
       const passage = this.passages.get(id);
       if (passage) {
         this.termIndex.remove(id, passage.text);
@@ -326,20 +448,22 @@ export class LibraryStore implements LibraryStoreApi {
         this.states.removeSync(id);
       }
     }
-    if (old.status === 'done' && old.documentTokens) counts.documentTokens -= old.documentTokens;
     this.meta.putSync('counts', counts);
-    this.docs.removeSync(path);
   }
 }
 
 /** A write whose parts disagree is a bug in the caller: fail before anything is stored. No states at all is search-only. */
 function checkWrite({ doc, passages, states }: DocumentWrite): void {
+  checkPassages(doc.path, passages, states);
+}
+
+function checkPassages(path: string, passages: PassageRecord[], states: DocumentWrite['states'], generation?: string): void {
   if (states.length !== passages.length && states.length !== 0) {
-    throw new Error(`${doc.path}: ${passages.length} passages but ${states.length} lower states`);
+    throw new Error(`${path}: ${passages.length} passages but ${states.length} lower states`);
   }
   passages.forEach((p, i) => {
-    if (p.docPath !== doc.path) throw new Error(`passage ${p.id} belongs to ${p.docPath}, not ${doc.path}`);
-    if (p.id !== passageId(doc.path, p.index)) throw new Error(`passage ${p.id} of ${doc.path}: ids come from cache-key.ts passageId()`);
+    if (p.docPath !== path) throw new Error(`passage ${p.id} belongs to ${p.docPath}, not ${path}`);
+    if (p.id !== passageId(path, p.index, generation)) throw new Error(`passage ${p.id} of ${path}: ids come from cache-key.ts passageId()`);
     const s = states[i];
     if (!s) return;
     if (s.tokens !== p.tokenCount) throw new Error(`passage ${p.id}: ${p.tokenCount} tokens but states for ${s.tokens}`);

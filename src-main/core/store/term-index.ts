@@ -89,8 +89,11 @@ export class TermIndex {
     this.meta.putSync(corpusKey, { version: analyzerVersion, passages: 0, totalLength: 0 } satisfies TermCorpus);
   }
 
-  /** BM25 over every indexed passage; best first, ties by passage id so results are stable. */
-  search(query: string, limit: number, params: Bm25Params = defaultBm25): TermHit[] {
+  /**
+   * BM25 over every indexed passage; best first, ties by passage id so results are stable.
+   * `isVisible` skips passages that belong to no document (a write in progress, store.ts).
+   */
+  search(query: string, limit: number, params: Bm25Params = defaultBm25, isVisible?: (passageId: string) => boolean): TermHit[] {
     const corpus = this.corpus();
     if (limit <= 0 || corpus.passages === 0) return [];
     const avgLength = corpus.totalLength / corpus.passages;
@@ -101,6 +104,7 @@ export class TermIndex {
       const termWeight = weight * idf(df, corpus.passages);
       for (const { key, value } of this.terms.getRange({ start: [term], end: [term, afterAllIds] })) {
         const id = key[1];
+        if (isVisible && !isVisible(id)) continue;
         scores.set(id, (scores.get(id) ?? 0) + termWeight * tfWeight(value[0], value[1], avgLength, params));
       }
     }

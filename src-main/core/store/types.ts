@@ -32,6 +32,8 @@ export interface DocumentRecord {
   textLength?: number;
   documentTokens?: number;
   passageIds: string[];
+  /** Set when the passages were written across several transactions (cache-key.ts nextGeneration). */
+  generation?: string;
   encoding?: string;
   warnings?: string[];
   indexedAt?: number;
@@ -64,6 +66,15 @@ export interface DocumentWrite {
    * Empty when there is no model: passages and terms are stored without states (search only).
    */
   states: Array<{ data: Float32Array; tokens: number; hidden: number }>;
+}
+
+/** One chunk of a document written across several transactions (LibraryStoreApi.beginDocument). */
+export interface PassageChunk {
+  docPath: string;
+  generation: string;
+  passages: PassageRecord[];
+  /** As DocumentWrite.states: one per passage, or none without a model. */
+  states: DocumentWrite['states'];
 }
 
 /** Passage search hit from the term index (BM25). */
@@ -103,6 +114,19 @@ export interface LibraryStoreApi {
   /** writeDocument for several documents in ONE transaction (one commit): each is wholly present or absent. */
   writeDocuments(writes: DocumentWrite[]): Promise<void>;
   removeDocument(path: string): Promise<void>;
+  /**
+   * A document too big for one transaction, in three steps: beginDocument, then writePassages
+   * any number of times (each chunk one transaction), then finishDocument flips the document
+   * record to the new passages in one transaction. Until the flip, readers see the old document
+   * (search never returns the new passages); abandonDocument, or the next dropUnfinished after a
+   * crash, removes what was written.
+   */
+  beginDocument(path: string, generation: string): Promise<void>;
+  writePassages(write: PassageChunk): Promise<void>;
+  finishDocument(doc: DocumentRecord): Promise<void>;
+  abandonDocument(path: string, generation: string): Promise<void>;
+  /** Removes passages of writes a crash interrupted and of replaced documents. The indexer calls it on open. */
+  dropUnfinished(): Promise<number>;
   getPassage(id: string): PassageRecord | undefined;
   /**
    * Lower states of a passage, dequantised to float32: [tokens, hidden]. Throws STORE_CORRUPT on a bad
@@ -110,7 +134,7 @@ export interface LibraryStoreApi {
    */
   readStates(id: string): { data: Float32Array; tokens: number; hidden: number };
   /** Refreshes size and mtime of a document whose bytes did not change; passages stay. No-op for an unknown path. */
-  touchDocument?(path: string, file: { size: number; mtimeMs: number }): Promise<void>;
+  touchDocument(path: string, file: { size: number; mtimeMs: number }): Promise<void>;
   /** readStates for several passages, in order. */
   readStatesMany?(ids: string[]): Array<{ data: Float32Array; tokens: number; hidden: number }>;
   /** BM25 over passages; best first. */

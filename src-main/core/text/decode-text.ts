@@ -20,11 +20,12 @@ const MAX_CONTROL_RATIO = 0.1;
  * Line endings become \n. Throws EXTRACT_BINARY when the bytes look like binary data.
  */
 export function decodeText(bytes: Uint8Array, declaredCharset?: string): DecodedText {
-  const bom = detectBom(bytes);
+  const bom = detectBom(bytes) ?? sniffUtf16(bytes);
   if (bom === 'utf-16le' || bom === 'utf-16be') {
     const text = new TextDecoder(bom).decode(bytes); // strips the BOM
     assertNotBinary(text.slice(0, SNIFF_BYTES / 2));
-    return { text: normalizeNewlines(text), encoding: bom, warnings: [] };
+    const warnings = detectBom(bytes) ? [] : [`no byte order mark: read as ${bom.toUpperCase()} from its pattern of zero bytes`];
+    return { text: normalizeNewlines(text), encoding: bom, warnings };
   }
   // Bytes map 1:1 to chars in latin1, so this sniffs the raw bytes without decoding the whole file.
   assertNotBinary(Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, SNIFF_BYTES)).toString('latin1'));
@@ -55,6 +56,26 @@ function detectBom(bytes: Uint8Array): 'utf-8' | 'utf-16le' | 'utf-16be' | null 
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'utf-8';
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  return null;
+}
+
+/**
+ * UTF-16 without a BOM, told by its NUL pattern: text that is mostly ASCII has a zero byte in
+ * every other position (odd positions for LE, even for BE) and almost none in the others.
+ * Binary data has zeros scattered without that rhythm and stays binary.
+ */
+function sniffUtf16(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | null {
+  const n = Math.min(bytes.length, SNIFF_BYTES) & ~1;
+  if (n < 4) return null;
+  let evenZeros = 0;
+  let oddZeros = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (bytes[i] === 0) evenZeros++;
+    if (bytes[i + 1] === 0) oddZeros++;
+  }
+  const pairs = n / 2;
+  if (oddZeros > 0.7 * pairs && evenZeros < 0.05 * pairs) return 'utf-16le';
+  if (evenZeros > 0.7 * pairs && oddZeros < 0.05 * pairs) return 'utf-16be';
   return null;
 }
 

@@ -57,6 +57,21 @@ describe('extractText: plain text encodings', () => {
     expect(got).toMatchObject({ text: SAMPLE, encoding: 'utf-16be' });
   });
 
+  it('reads UTF-16 without a BOM from its pattern of zero bytes, and says so', async () => {
+    const text = 'Plain English notes about the harvest.\nSecond line, with a café.';
+    const le = Buffer.from(text, 'utf16le');
+    const gotLe = await extractText(await file('le-nobom.txt', le));
+    expect(gotLe).toMatchObject({ text, encoding: 'utf-16le' });
+    expect(gotLe.warnings.join(' ')).toMatch(/no byte order mark/);
+    const gotBe = await extractText(await file('be-nobom.txt', Buffer.from(le).swap16()));
+    expect(gotBe).toMatchObject({ text, encoding: 'utf-16be' });
+  });
+
+  it('binary data with scattered zero bytes is still binary, not UTF-16', async () => {
+    const bytes = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i % 7 === 0 ? 0 : (i * 31) % 251)));
+    expect((await failure(await file('blob.txt', bytes))).code).toBe('EXTRACT_BINARY');
+  });
+
   it('decodes invalid UTF-8 as Latin-1 and says so', async () => {
     // "café déjà vu" in Latin-1: 0xE9 and 0xE0 alone are not valid UTF-8.
     const got = await extractText(await file('latin1.txt', Buffer.from('café déjà vu', 'latin1')));

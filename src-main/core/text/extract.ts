@@ -10,7 +10,7 @@ import { extractPptx } from './extract-pptx';
 import { extractRtf } from './extract-rtf';
 import { htmlToText } from './html-to-text';
 import { DEFAULT_PAGE_TIMEOUT_MS, type OcrOptions, recognizeImage } from './ocr';
-import { markdownToText } from './markdown-to-text';
+import { markdownOrPlainText } from './markdown-to-text';
 import { readDocument } from './read-document';
 import { tidyText } from './tidy-text';
 import type { ExtractedText } from './types';
@@ -96,11 +96,12 @@ async function extractByType(ext: string, bytes: Uint8Array, opts: ExtractOption
     case '.rtf':
       return extractRtf(bytes);
     case '.md':
-      return fromDecoded(decodeOrEmpty(bytes), markdownToText);
+      return fromDecoded(decodeOrEmpty(bytes), markdownOrPlainText);
     case '.html': {
       const decoded = decodeOrEmpty(bytes, declaredCharset(bytes));
-      return fromDecoded(decoded, (source) => {
-        const { text, title } = htmlToText(source);
+      return fromDecoded(decoded, (source, warnings) => {
+        const { text, title, fallback } = htmlToText(source);
+        if (fallback) warnings.push(fallback);
         // The title is often repeated as the first heading: keep it once.
         return title && !text.startsWith(title) ? `${title}\n\n${text}` : text;
       });
@@ -132,8 +133,9 @@ function decodeOrEmpty(bytes: Uint8Array, charset?: string): DecodedText {
   return decoded;
 }
 
-function fromDecoded(decoded: DecodedText, toText: (source: string) => string): ExtractedText {
-  return { text: toText(decoded.text), encoding: decoded.encoding, warnings: decoded.warnings };
+function fromDecoded(decoded: DecodedText, toText: (source: string, warnings: string[]) => string): ExtractedText {
+  const warnings = [...decoded.warnings];
+  return { text: toText(decoded.text, warnings), encoding: decoded.encoding, warnings };
 }
 
 /** The charset an HTML file declares in its first KB (`<meta charset>` or http-equiv content). */

@@ -1,11 +1,21 @@
 import { Parser } from 'htmlparser2';
+import { decodeEntities } from './decode-entities';
 import { tidyText } from './tidy-text';
 
 /** Visible text of an HTML document, and its <title> when it has one. */
 export interface HtmlText {
   text: string;
   title?: string;
+  /** Set when the markup was too deeply nested to parse: tags were stripped instead (the why, in words). */
+  fallback?: string;
 }
+
+/**
+ * Elements open at once beyond which the file is read as text with its tags stripped.
+ * htmlparser2 keeps open elements in an array it shifts on every open and searches on every
+ * close, so 100,000 nested elements take minutes; browsers stop nesting at a few hundred.
+ */
+const maxHtmlDepth = 4096;
 
 /** Elements whose content a reader never sees as text. */
 const HIDDEN = new Set(['script', 'style', 'noscript', 'template', 'svg', 'iframe', 'object', 'canvas', 'select', 'datalist']);
@@ -24,6 +34,9 @@ const CELL = new Set(['td', 'th']);
  * entities are decoded, whitespace collapses as a browser would except inside <pre>.
  */
 export function htmlToText(html: string): HtmlText {
+  if (nestingDepth(html) > maxHtmlDepth) {
+    return { text: tidyText(decodeEntities(stripTags(html))), fallback: `HTML nested more than ${maxHtmlDepth} elements deep: tags stripped` };
+  }
   const out = new TextWriter();
   let hiddenDepth = 0; // > 0 while inside a hidden element (counts nested opens)
   let title: string | undefined;
@@ -60,6 +73,25 @@ export function htmlToText(html: string): HtmlText {
   parser.end(html);
   const cleanTitle = title?.replace(/\s+/g, ' ').trim();
   return { text: tidyText(out.result()), title: cleanTitle || undefined };
+}
+
+/** Most elements open at once, counted from the tags alone (void and self-closed ones excepted), in one pass. */
+function nestingDepth(html: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const m of html.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9-]*)[^<>]*?(\/?)>/g)) {
+    if (m[1]) depth = Math.max(0, depth - 1);
+    else if (!m[3] && !VOID.has(m[2].toLowerCase())) deepest = Math.max(deepest, ++depth);
+  }
+  return deepest;
+}
+
+/** Elements that never have content or a closing tag. */
+const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
+
+/** Text with every tag (and script/style content) replaced by a space: the fallback for unparsable nesting. */
+function stripTags(html: string): string {
+  return html.replace(/<(script|style)\b[^>]*>[^<]*/gi, ' ').replace(/<[^<>]*>/g, ' ');
 }
 
 /** Appends text with browser-like whitespace: separators are emitted lazily, only before more text. */

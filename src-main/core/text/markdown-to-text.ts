@@ -13,6 +13,55 @@ export function markdownToText(markdown: string): string {
   return tidyText(blocksText(lexer(markdown)));
 }
 
+/**
+ * Longest run of a Markdown file without a blank line that goes to marked. marked's lexer
+ * recurses and backtracks within a block, so a block of many MB (or nesting thousands deep)
+ * overflows the stack or stalls; no real document has a paragraph this long.
+ */
+export const maxMarkdownBlockChars = 1 << 20;
+/**
+ * Lines that open with more than this many chars of indentation and `>` get plain text too:
+ * marked's time on nested lists grows with the cube of their depth (400 levels: 1.5 s, 3,000:
+ * it never finishes) and its quote nesting overflows the stack; 128 levels parse in milliseconds.
+ */
+const maxNestingChars = 256;
+const tooDeep = new RegExp(`^[ \\t>]{${maxNestingChars + 1}}`, 'm');
+
+/**
+ * markdownToText, or the file's own text when marked cannot cope: a block longer than
+ * maxMarkdownBlockChars, indentation deeper than maxNestingChars, or nesting that overflows the
+ * stack anyway (marked's lexer and our walk both recurse). The person is told in `warnings`;
+ * the words are still indexed.
+ */
+export function markdownOrPlainText(markdown: string, warnings: string[]): string {
+  if (longestBlock(markdown) > maxMarkdownBlockChars) {
+    warnings.push(`Markdown has a block over ${maxMarkdownBlockChars / (1 << 20)} MB without a blank line: indexed as plain text`);
+    return tidyText(markdown);
+  }
+  if (tooDeep.test(markdown)) {
+    warnings.push(`Markdown nested more than ${maxNestingChars / 2} levels deep: indexed as plain text`);
+    return tidyText(markdown);
+  }
+  try {
+    return markdownToText(markdown);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    warnings.push('Markdown nested too deeply to parse: indexed as plain text');
+    return tidyText(markdown);
+  }
+}
+
+/** Chars of the longest stretch between blank lines. */
+function longestBlock(text: string): number {
+  let longest = 0;
+  let start = 0;
+  for (const m of text.matchAll(/\n[ \t]*\n/g)) {
+    longest = Math.max(longest, m.index - start);
+    start = m.index + m[0].length;
+  }
+  return Math.max(longest, text.length - start);
+}
+
 function blocksText(tokens: Token[]): string {
   const blocks: string[] = [];
   for (const token of tokens) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadTokenizer } from '../model/tokenizer';
 import type { Segment, Tokenizer } from '../model/types';
 import { tinyBertDir } from '../testing/paths';
-import { cutPassages, pageAt } from './passages';
+import { cutPassages, pageAt, passageWindows } from './passages';
 import type { PassageWindow } from './types';
 
 const SEP = 2;
@@ -184,5 +184,33 @@ describe('cutPassages with the real tokenizer', () => {
     });
     expect([...covered.keys()].sort((a, b) => a - b)).toEqual(offsets.map(([s]) => s));
     expect(offsets.map(([s]) => covered.get(s))).toEqual(Array.from(ids));
+  });
+});
+
+describe('passageWindows (tokenized a chunk at a time)', () => {
+  it('gives the same windows as tokenizing the whole text, with the real tokenizer and small chunks', async () => {
+    const tokenizer = await loadTokenizer(tinyBertDir);
+    const text = Array.from({ length: 400 }, (_, i) => `Sentence ${i}: the réservoir's lanterns, unbelievably bright\tand\nwarm.`).join(' ');
+    const opts = { windowTokens: 32, overlapTokens: 6 };
+    const whole = cutPassages({ text }, tokenizer, opts); // one chunk: the text is shorter than TOKENIZE_CHUNK_CHARS
+    for (const chunkChars of [37, 500, 4096]) {
+      const streamed = Array.from(passageWindows({ text }, tokenizer, opts, chunkChars));
+      expect(streamed.length).toBe(whole.length);
+      expect(streamed.map((w) => [w.charStart, w.charEnd, Array.from(w.ids).join(',')])).toEqual(
+        whole.map((w) => [w.charStart, w.charEnd, Array.from(w.ids).join(',')]),
+      );
+      expect(streamed.map((w) => w.offsets)).toEqual(whole.map((w) => w.offsets));
+    }
+  });
+
+  it('holds only the tokens near the window it yields (a long document is never tokenized whole)', () => {
+    let longestPiece = 0;
+    const base = pieceTokenizer();
+    const counting: Tokenizer = { ...base, tokenize: (t) => ((longestPiece = Math.max(longestPiece, t.length)), base.tokenize(t)) };
+    const text = words(200_000);
+    let count = 0;
+    for (const w of passageWindows({ text }, counting, { windowTokens: 64, overlapTokens: 8 }, 10_000)) count = w.index + 1;
+    expect(count).toBe(Math.ceil((200_000 - 63) / 55) + 1);
+    expect(longestPiece).toBeLessThanOrEqual(10_000);
   });
 });
