@@ -11,7 +11,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { theoreticalSpeedup } from '../bench/engine-bench';
+import { calibrate, type Calibration } from '../core/answer/squad-calibration';
 import { heldOutPart, loadSquad, type SquadDataset } from '../core/answer/squad-data';
+import { takeQuestions } from '../core/answer/squad-scoring';
 import { runSquadEval, type SquadSetting } from '../core/answer/squad-eval';
 import { openSquadLibrary } from '../core/answer/squad-library';
 import type { AnswerMode } from '../core/answer/types';
@@ -35,6 +37,8 @@ interface Row {
   speedupMeasured?: number;
   speedupTheory?: number;
   retrievalRecall?: number;
+  /** How the top answer's probability tracks being right (answer/squad-calibration.ts). */
+  calibration?: Calibration;
 }
 
 interface Job { name: string; dir: string; mode: AnswerMode; k: number; training: string; open: boolean }
@@ -87,6 +91,7 @@ export async function run(args: string[]): Promise<number> {
             msPerQuestion: round(r.latencyMs.median),
             ...(setting === 'open' ? { retrievalRecall: round(r.retrievalRecall ?? 0) } : {}),
             ...(job.mode === 'deformer' ? { speedupTheory: round(theoreticalSpeedup(n, job.k, engine.config.hidden, c, m)) } : {}),
+            calibration: calibrate(takeQuestions(dataset, limit), r.predictions, r.probabilities),
           });
           console.error(`${job.name} k=${job.k} ${setting}: EM ${r.exactMatch.toFixed(2)} F1 ${r.f1.toFixed(2)} ${r.latencyMs.median.toFixed(1)} ms`);
         } finally {
@@ -103,6 +108,10 @@ export async function run(args: string[]): Promise<number> {
   }
   const result = { heldOut: { articles: new Set(dataset.paragraphs.map((p) => p.title)).size, questions: rows[0]?.questions, meanQuestionTokens: round(c), meanPassageTokens: round(m) }, rows };
   console.log(table(rows));
+  for (const row of rows.filter((r) => r.calibration && r.training.includes('KD'))) {
+    console.log(`\ncalibration, ${row.model} (${row.setting}): probability band → questions, EM, F1`);
+    for (const b of row.calibration!.deciles) console.log(`  [${b.from.toFixed(1)}, ${b.to.toFixed(1)}) ${String(b.questions).padStart(5)}  EM ${b.exactMatch.toFixed(1)}  F1 ${b.f1.toFixed(1)}`);
+  }
   if (values.out) {
     mkdirSync(dirname(resolve(values.out)), { recursive: true });
     writeFileSync(resolve(values.out), `${JSON.stringify(result, null, 2)}\n`);

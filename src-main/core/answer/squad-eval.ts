@@ -53,6 +53,8 @@ export interface SquadEvalResult {
   retrievalRecall?: number;
   /** The official answers file: question id → answer text. */
   predictions: Record<string, string>;
+  /** Question id → the top answer's probability (answer/confidence.ts); absent in search-only mode. */
+  probabilities: Record<string, number>;
 }
 
 /** Runs the harness; see SquadEvalOptions. */
@@ -60,6 +62,7 @@ export async function runSquadEval(options: SquadEvalOptions): Promise<SquadEval
   const questions = takeQuestions(options.dataset, options.limit);
   const total = questions.paragraphs.reduce((n, p) => n + p.questions.length, 0);
   const predictions: Record<string, string> = {};
+  const probabilities: Record<string, number> = {};
   const latencies: number[] = [];
   let found = 0;
   const tick = () => options.onProgress?.(latencies.length, total);
@@ -69,7 +72,9 @@ export async function runSquadEval(options: SquadEvalOptions): Promise<SquadEval
       const reading = await readParagraph(options, p.context);
       for (const q of p.questions) {
         const t = performance.now();
-        predictions[q.id] = await reading(q.question);
+        const answer = await reading(q.question);
+        predictions[q.id] = answer.text;
+        if (answer.probability !== undefined) probabilities[q.id] = answer.probability;
         latencies.push(performance.now() - t);
         tick();
       }
@@ -83,6 +88,8 @@ export async function runSquadEval(options: SquadEvalOptions): Promise<SquadEval
         try {
           const result = await reader.ask(q.question, { mode: options.mode, topPassages: options.topPassages ?? 10, maxAnswers: 1 });
           predictions[q.id] = result.answers[0]?.text ?? '';
+          const probability = result.answers[0]?.probability;
+          if (probability !== undefined) probabilities[q.id] = probability;
           if (result.passages.some((h) => h.docPath === paragraphPath(p.id))) found++;
         } catch (err) {
           if (!isDeskError(err, 'QUESTION_EMPTY') && !isDeskError(err, 'QUESTION_TOO_LONG')) throw err;
@@ -105,6 +112,7 @@ export async function runSquadEval(options: SquadEvalOptions): Promise<SquadEval
     latencyMs: latencyStats(latencies),
     ...(options.setting === 'open' ? { retrievalRecall: total ? (100 * found) / total : 0 } : {}),
     predictions,
+    probabilities,
   };
 }
 
@@ -112,13 +120,13 @@ export async function runSquadEval(options: SquadEvalOptions): Promise<SquadEval
  * Prepares one paragraph for its questions: windows, and in deformer mode their lower states
  * (computed once per paragraph, like the cache would hold them). Returns question → answer text.
  */
-async function readParagraph(options: SquadEvalOptions, context: string): Promise<(question: string) => Promise<string>> {
+async function readParagraph(options: SquadEvalOptions, context: string): Promise<(question: string) => Promise<{ text: string; probability?: number }>> {
   const { engine, tokenizer, mode } = options;
   const windows = windowsOf(context, tokenizer, options.windows ?? defaultWindows);
   const segments = windows.map((w) => ({ ids: w.ids, offsets: w.offsets }));
   const states = mode === 'deformer' && segments.length > 0 ? await engine.lowerPassages(segments) : [];
   return async (question) => {
-    if (segments.length === 0) return '';
+    if (segments.length === 0) return { text: '' };
     let logits: SpanLogits[];
     if (mode === 'deformer') {
       logits = await engine.askPass(engine.questionSegment(question), states);
@@ -129,6 +137,6 @@ async function readParagraph(options: SquadEvalOptions, context: string): Promis
       windows.map((w, i) => ({ logits: logits[i], offsets: w.offsets, docKey: 'paragraph' })),
       { maxAnswers: 1 },
     );
-    return best ? context.slice(best.charStart, best.charEnd) : '';
+    return best ? { text: context.slice(best.charStart, best.charEnd), probability: best.probability } : { text: '' };
   };
 }
