@@ -13,7 +13,7 @@ import { Engine } from '../../src-main/core/model/engine';
 import { maxAbsDiff } from '../../src-main/core/model/golden-fixtures';
 import { loadTokenizer } from '../../src-main/core/model/tokenizer';
 import { squadDevPath, tinyBertDir } from '../../src-main/core/testing/paths';
-import { runTraining, splitFile, trainingAvailable } from './training-env';
+import { builtinModelDir, runTraining, splitFile, trainingAvailable } from './training-env';
 
 interface Dump {
   k: number;
@@ -82,4 +82,28 @@ describe.skipIf(!trainingAvailable())('training recipe ↔ engine parity (needs 
       for (const q of p.questions) expect(Array.from(tokenizer.questionSegment(q.question, 64).ids)).toEqual(q.ids);
     }
   });
+});
+
+describe.skipIf(!trainingAvailable())('the built-in model tokenizes every held-out question as the recipe did', () => {
+  it('same question segments and passage windows on all held-out articles', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-tokens-'));
+    try {
+      const heldout = join(dir, 'heldout.json');
+      runTraining(['heldout', '--squad', squadDevPath, '--split', splitFile, '--out', heldout]);
+      runTraining(['dump', '--model', builtinModelDir, '--squad', heldout, '--k', '0', '--questions', '0', '--out', join(dir, 'tokens.json')]);
+      const dump = JSON.parse(readFileSync(join(dir, 'tokens.json'), 'utf8')) as Dump;
+      const tokenizer = await loadTokenizer(builtinModelDir);
+      let questions = 0;
+      for (const p of dump.tokens) {
+        expect(windowsOf(p.context, tokenizer).map((w) => Array.from(w.ids))).toEqual(p.windows);
+        for (const q of p.questions) {
+          expect(Array.from(tokenizer.questionSegment(q.question, 64).ids)).toEqual(q.ids);
+          questions++;
+        }
+      }
+      expect(questions).toBeGreaterThan(1000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
 });
