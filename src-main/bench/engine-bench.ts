@@ -9,7 +9,6 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { makeRandomCheckpoint, randomCheckpointPresets } from '../../models/random-checkpoint';
 import { loadCheckpoint } from '../core/model/checkpoint';
-import { recommendedK } from '../core/model/config';
 import { Engine } from '../core/model/engine';
 import type { Checkpoint, LowerStates, Segment } from '../core/model/types';
 import { openRawStack } from './raw-stack';
@@ -59,6 +58,9 @@ export interface EnginePartsRow {
   rawDeformerMs: number;
   rawSpeedup: number;
 }
+
+/** The split the bench measures: the paper's (k = 9 of 12, 3n/4), so its rows compare with Cao et al. */
+const paperK = (layers: number) => Math.floor((3 * layers) / 4);
 
 const QUESTION_TOKENS = 27;
 const PASSAGE_TOKENS = 320;
@@ -154,7 +156,7 @@ export async function runEngineBench(opts: {
           ...Array.from({ length: n + 1 }, (_, k) => ({ k, batch: 1, runs: 30 })),
           // DistilBERT: n = 6 gives k = 3 and 4.
           { k: Math.floor(n / 2), batch: 10, runs: 5 },
-          { k: recommendedK(n), batch: 10, runs: 5 },
+          { k: paperK(n), batch: 10, runs: 5 },
         ];
     for (const { k, batch, runs } of plan) {
       const engine = await Engine.fromCheckpoint(checkpoint, { k, cacheDir });
@@ -191,7 +193,7 @@ export async function runEngineBench(opts: {
   // After every row: the halves' extra sessions would otherwise raise the later rows' peak RSS.
   for (const preset of presets) {
     const checkpoint = await ensureCheckpoint(preset, workDir, log);
-    parts.push(await measureParts({ checkpoint, model: preset, k: recommendedK(checkpoint.config.layers), runs: quick ? 5 : 30, cacheDir, log }));
+    parts.push(await measureParts({ checkpoint, model: preset, k: paperK(checkpoint.config.layers), runs: quick ? 5 : 30, cacheDir, log }));
   }
   return { rows, parts };
 }

@@ -1,7 +1,8 @@
 /**
  * `eval-recipe --run DIR [--split FILE] [--data FILE] [--out FILE] [--no-open]`
  * The training recipe's table, measured through the app's own path (answer/squad-eval.ts) on the
- * held-out articles: the full model; the stage-1 model split at every k with no retraining; and
+ * held-out articles: the full model; the stage-1 model split at every k = 0..n with no retraining
+ * (k = 0 differs from the full model only in the passage's positions, which start at P); and
  * every DeFormer-trained model of the run. Closed setting (each question reads its paragraph)
  * for all rows; open setting (BM25 over all held-out paragraphs, the top 10 read) for the full
  * model, the aux-trained students and the stage-1 model at their k, on the first --open-limit
@@ -127,7 +128,7 @@ function plan(runDir: string, record: { stages: Record<string, { config: { gamma
   const trainedKs = new Set(students.map((d) => readConfig(join(runDir, 'models', d)).deformer!.k));
   // In the open setting the row's question count differs (--open-limit); the table says so.
   const jobs: Job[] = [{ name: 'teacher', dir: teacher, mode: 'full', k: n, training: 'stage 1: QA fine-tuning (full model)', open }];
-  for (let k = 1; k <= n; k++) {
+  for (let k = 0; k <= n; k++) {
     jobs.push({ name: 'teacher', dir: teacher, mode: 'deformer', k, training: 'none: stage-1 model split as is', open: open && trainedKs.has(k) });
   }
   for (const name of students.sort()) {
