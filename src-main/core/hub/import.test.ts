@@ -9,7 +9,7 @@ import { tinyBertDir } from '../testing/paths';
 import { importModel } from './import';
 import { readModelMeta } from './metadata';
 import { fixtureBytes, fixtureFiles } from './testing/fixture-repo';
-import { makeZip } from './testing/zip-writer';
+import { makeZip } from '../text/zip-writer';
 
 let work: string;
 let modelsDir: string;

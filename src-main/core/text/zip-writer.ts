@@ -7,12 +7,14 @@ export interface ZipEntryInput {
   deflate?: boolean;
   /** Already-deflated bytes to store as method 8 as they are (tests craft zip bombs with it). */
   raw?: { compressed: Buffer; uncompressedSize: number; crc: number };
+  /** Unix file type and permissions (e.g. 0o120777 for a symlink; model import tests use it). */
+  mode?: number;
 }
 
 /**
  * A minimal .zip writer: local headers, central directory, end record; no zip64, no encryption.
  * The docx extractor re-packs the parts it has read under the archive limits with it (stored), so
- * mammoth never inflates anything itself; tests build EPUB/ODT/PPTX files with it.
+ * mammoth never inflates anything itself; tests build EPUB/ODT/PPTX files and model .zips with it.
  */
 export function makeZip(entries: ZipEntryInput[]): Buffer {
   const parts: Buffer[] = [];
@@ -36,7 +38,7 @@ export function makeZip(entries: ZipEntryInput[]): Buffer {
     local.writeUInt16LE(name.length, 26);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE((3 << 8) | 20, 4); // made by Unix, so external attributes carry the mode
     central.writeUInt16LE(20, 6);
     central.writeUInt16LE(0x0800, 8);
     central.writeUInt16LE(method, 10);
@@ -45,6 +47,7 @@ export function makeZip(entries: ZipEntryInput[]): Buffer {
     central.writeUInt32LE(body.length, 20);
     central.writeUInt32LE(size >>> 0, 24);
     central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE(((entry.mode ?? 0o100644) << 16) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
     parts.push(local, name, body);
     centrals.push(central, name);
