@@ -2,7 +2,7 @@
 
 Hugging Face's BertModel and DistilBertModel lay their modules out differently and call their
 layers with different mask conventions; everything else in the recipe is family-neutral.
-Positions are passed explicitly (DESIGN.md §1: the passage segment starts at P), which HF's own
+Positions are passed explicitly (ARCHITECTURE.md, "The split": the passage starts at P), which HF's own
 DistilBERT embeddings cannot do, so embeddings are computed here from HF's modules.
 """
 from __future__ import annotations

@@ -38,7 +38,7 @@ class QaOutput:
 
 
 class SplitQA(nn.Module):
-    """An HF QA model plus the DeFormer split; `passage_offset` is P (DESIGN.md §1)."""
+    """An HF QA model plus the DeFormer split; `passage_offset` is P (ARCHITECTURE.md, "The split")."""
 
     def __init__(self, qa: nn.Module, family: Family, passage_offset: int = 0):
         super().__init__()
