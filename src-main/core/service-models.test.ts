@@ -1,3 +1,4 @@
+import { recommendedK } from './model/config';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,9 +71,9 @@ describe('DeskService with a built-in model', () => {
     expect((await list()).models).toHaveLength(1);
   });
 
-  it('an imported model is put in use; a stock checkpoint gets 3n/4 and no trained split', async () => {
+  it('an imported model is put in use; a stock checkpoint gets recommendedK (n/6) and no trained split', async () => {
     const model = value(await service.handle('models.import', { path: tinyBertDir })) as ResponseOf<'models.import'>;
-    expect(model).toMatchObject({ name: 'tiny-bert-qa', active: true, builtin: false, defaultK: 3 });
+    expect(model).toMatchObject({ name: 'tiny-bert-qa', active: true, builtin: false, defaultK: recommendedK(4) });
     expect(model.trainedK).toBeUndefined();
     expect((await settings()).model).toBe('tiny-bert-qa');
     expect(seen.some((e) => e.name === 'modelsChanged' && e.payload.models.some((m) => m.name === 'tiny-bert-qa' && m.active))).toBe(true);

