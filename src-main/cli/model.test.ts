@@ -1,3 +1,4 @@
+import { builtinModelName } from '../../models/builtin';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -43,7 +44,8 @@ describe('cli model / doctor', () => {
     expect(await model(['list', '--json', ...models])).toBe(0);
     const listed = JSON.parse(out.join('\n'));
     expect(listed.active).toBe('tiny-bert-qa');
-    expect(listed.installed.map((m: { name: string }) => m.name)).toEqual(['desk-test--tiny-bert-qa', 'tiny-bert-qa']);
+    // The built-in model is listed first, always (models/builtin ships with the repository).
+    expect(listed.installed.map((m: { name: string }) => m.name)).toEqual([builtinModelName, 'desk-test--tiny-bert-qa', 'tiny-bert-qa']);
     expect(listed.catalogue.length).toBeGreaterThanOrEqual(4);
 
     expect(await model(['use', fixtureRepoId, ...models])).toBe(0);

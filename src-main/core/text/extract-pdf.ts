@@ -107,8 +107,12 @@ async function ocrPages(doc: PdfDocument, pages: Array<{ page: number; text: str
 
 /** OCR reads best near 300 dpi; pages larger than MAX_SIDE pixels at that scale are rendered smaller. */
 const OCR_DPI = 300;
-/** Bounds one page's canvas to MAX_SIDE² × 4 bytes (64 MB), whatever size the PDF declares. */
-const MAX_SIDE = 4000;
+/**
+ * Bounds one page's canvas to MAX_SIDE² × 4 bytes (25 MB), whatever size the PDF declares: an A4
+ * page at ~210 dpi. With 4000 px the hostile corpus peaked at 2.8 GB in the indexer, with 2500 at
+ * 1.9 GB (README "OCR"); text at 150 dpi still read without errors in the CER measurement.
+ */
+const MAX_SIDE = 2500;
 
 /** One page rendered to a PNG at OCR_DPI on an @napi-rs/canvas canvas (prebuilt, no system libraries). */
 async function renderPage(doc: PdfDocument, pageNumber: number): Promise<Buffer> {
