@@ -1,25 +1,14 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DeskError } from '../errors';
 import { extractText } from './extract';
 import { bombEntry } from './testing-zips';
 import { makeZip, type ZipEntryInput } from './zip-writer';
+import { scratchFiles } from './testing-files';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'desk-formats-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const scratch = scratchFiles('desk-formats-');
 
-async function file(name: string, bytes: Uint8Array | string): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, bytes);
-  return path;
-}
+const file = scratch.file;
 
 async function failure(name: string, bytes: Uint8Array | string): Promise<DeskError> {
   const err = await extractText(await file(name, bytes)).then(

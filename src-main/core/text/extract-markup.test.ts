@@ -1,22 +1,13 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isDeskError } from '../errors';
 import { extractText } from './extract';
+import { scratchFiles } from './testing-files';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'desk-markup-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const scratch = scratchFiles('desk-markup-');
 
 async function extract(name: string, content: string | Uint8Array) {
-  const path = join(dir, name);
-  await writeFile(path, content);
-  return extractText(path);
+  return extractText(await scratch.file(name, content));
 }
 
 const MARKDOWN = `# Title &amp; more

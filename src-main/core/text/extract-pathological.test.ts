@@ -1,27 +1,18 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isDeskError } from '../errors';
 import { extractText } from './extract';
+import { scratchFiles } from './testing-files';
 
 /**
  * Inputs whose shape, not size, breaks parsers: one block of many MB, nesting thousands deep.
  * Generated here (never committed). Each must end in text or in a DeskError a person can read,
  * never a stack overflow or an INTERNAL error.
  */
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'desk-pathological-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const scratch = scratchFiles('desk-pathological-');
 
 async function extract(name: string, content: string | Uint8Array) {
-  const path = join(dir, name);
-  await writeFile(path, content);
-  return extractText(path);
+  return extractText(await scratch.file(name, content));
 }
 
 /** ~`bytes` of words with no blank line and no newline at all. */

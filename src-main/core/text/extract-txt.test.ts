@@ -1,23 +1,13 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isDeskError } from '../errors';
 import { SUPPORTED_EXTENSIONS, extractText, isSupportedPath } from './extract';
+import { scratchFiles } from './testing-files';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'desk-text-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const scratch = scratchFiles('desk-text-');
 
-async function file(name: string, bytes: Uint8Array | string): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, bytes);
-  return path;
-}
+const file = scratch.file;
 
 /** Resolves to the DeskError code and message extractText failed with. */
 async function failure(path: string, opts?: Parameters<typeof extractText>[1]) {
@@ -115,15 +105,15 @@ describe('extractText: files it refuses', () => {
   });
 
   it('reports a missing (deleted) file as unreadable', async () => {
-    const { code, message } = await failure(join(dir, 'gone.txt'));
+    const { code, message } = await failure(scratch.path('gone.txt'));
     expect(code).toBe('FILE_UNREADABLE');
     expect(message).toMatch(/deleted or moved/);
   });
 
   it('reports a folder with a supported name as unreadable', async () => {
     const { mkdir } = await import('node:fs/promises');
-    await mkdir(join(dir, 'folder.txt'));
-    expect((await failure(join(dir, 'folder.txt'))).code).toBe('FILE_UNREADABLE');
+    await mkdir(scratch.path('folder.txt'));
+    expect((await failure(scratch.path('folder.txt'))).code).toBe('FILE_UNREADABLE');
   });
 
   it.skipIf(process.getuid?.() === 0)('reports chmod 000 as permission denied (skipped as root: root reads anything)', async () => {
@@ -135,7 +125,7 @@ describe('extractText: files it refuses', () => {
   });
 
   it('refuses unsupported extensions without touching the file', async () => {
-    const { code, message } = await failure(join(dir, 'photo.GIF'));
+    const { code, message } = await failure(scratch.path('photo.GIF'));
     expect(code).toBe('UNSUPPORTED_TYPE');
     expect(message).toMatch(/\.gif/);
   });
