@@ -4,12 +4,13 @@
  * in the UI, and real questions are answered from them, in the UI, with the right words. The
  * screenshot of the first answer is the README's.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinModelDir } from '../models/builtin';
+import { mixedPdf } from '../src-main/core/text/testing-scans';
 import { startWebApp, type WebApp } from '../src-main/web/web-app';
 import { DeskDriver, webHooks } from './driver';
 import { writeLibrary } from './fixtures';
@@ -36,6 +37,11 @@ describe('the built-in model answers real questions on a fresh install', () => {
     expect(existsSync(join(builtinModelDir, 'model.safetensors')), `${builtinModelDir} is part of the repository`).toBe(true);
     root = mkdtempSync(join(tmpdir(), 'desk-builtin-'));
     docs = await writeLibrary(join(root, 'Documents'));
+    // A letter whose second page is only a scan (no text layer): its words exist only through OCR.
+    writeFileSync(join(docs, 'letter.pdf'), await mixedPdf([
+      { text: 'Dear committee, please find the bridge report attached.' },
+      { scan: ['The old stone bridge over the river', 'was rebuilt by the engineer Thomas Telford', 'in the spring of 1826.'] },
+    ]));
     app = await startWebApp({ appDataDir: join(root, 'app'), modelsDir: join(root, 'models'), checkResponses: true, threads: 2 });
     browser = await chromium.launch({ executablePath: chromiumPath });
     page = await (await browser.newContext({ viewport: { width: 1280, height: 820 } })).newPage();
@@ -63,5 +69,12 @@ describe('the built-in model answers real questions on a fresh install', () => {
       expect(await top.locator('.headline').innerText(), c.question).toMatch(c.expect);
       if (i === 0) await desk.screenshot('00-builtin-answer');
     }
+  }, 600_000);
+
+  it('answers from a scanned page through OCR, citing that page', async () => {
+    const top = (await desk.ask('Who rebuilt the old stone bridge?')).first();
+    expect(await top.getAttribute('data-doc-path')).toBe(join(docs, 'letter.pdf'));
+    expect(await top.locator('.headline').innerText()).toMatch(/telford/i);
+    expect(await top.innerText()).toMatch(/p\. 2\b/);
   }, 600_000);
 });
