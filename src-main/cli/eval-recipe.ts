@@ -12,6 +12,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { theoreticalSpeedup } from '../bench/engine-bench';
+import { defaultWindows } from '../core/answer/document-write';
+import { maxQuestionTokens } from '../core/answer/question';
 import { calibrate, type Calibration } from '../core/answer/squad-calibration';
 import { heldOutPart, loadSquad, type SquadDataset } from '../core/answer/squad-data';
 import { takeQuestions } from '../core/answer/squad-scoring';
@@ -72,10 +74,11 @@ export async function run(args: string[]): Promise<number> {
 
   const rows: Row[] = [];
   for (const job of jobs) {
-    for (const setting of job.open ? (['closed', 'open'] as const) : (['closed'] as const)) {
-      const engine = await Engine.open(job.dir, { k: job.k, cacheDir: cacheRoot, provider: 'cpu', threads, openFirst: 'ask' });
-      try {
-        const tokenizer = await loadTokenizer(job.dir);
+    // One engine per model and k, for both settings: opening builds or loads its graphs.
+    const engine = await Engine.open(job.dir, { k: job.k, cacheDir: cacheRoot, provider: 'cpu', threads, openFirst: 'ask' });
+    try {
+      const tokenizer = await loadTokenizer(job.dir);
+      for (const setting of job.open ? (['closed', 'open'] as const) : (['closed'] as const)) {
         const store = setting === 'open' ? await openSquadLibrary({ dataset, engine, tokenizer, cacheRoot }) : undefined;
         try {
           const limit = setting === 'open' ? Number(values['open-limit']) : undefined;
@@ -98,9 +101,9 @@ export async function run(args: string[]): Promise<number> {
         } finally {
           await store?.close();
         }
-      } finally {
-        await engine.close();
       }
+    } finally {
+      await engine.close();
     }
   }
   for (const row of rows) {
@@ -126,7 +129,6 @@ function plan(runDir: string, record: { stages: Record<string, { config: { gamma
   const n = readConfig(teacher).layers;
   const students = readdirSync(join(runDir, 'models')).filter((d) => d !== 'teacher' && existsSync(join(runDir, 'models', d, 'config.json')));
   const trainedKs = new Set(students.map((d) => readConfig(join(runDir, 'models', d)).deformer!.k));
-  // In the open setting the row's question count differs (--open-limit); the table says so.
   const jobs: Job[] = [{ name: 'teacher', dir: teacher, mode: 'full', k: n, training: 'stage 1: QA fine-tuning (full model)', open }];
   for (let k = 0; k <= n; k++) {
     jobs.push({ name: 'teacher', dir: teacher, mode: 'deformer', k, training: 'none: stage-1 model split as is', open: open && trainedKs.has(k) });
@@ -148,10 +150,10 @@ function meanLengths(dataset: SquadDataset, tokenizer: Awaited<ReturnType<typeof
   let qs = 0, q = 0, ps = 0, p = 0;
   for (const para of dataset.paragraphs) {
     const ids = tokenizer.tokenize(para.context).ids.length;
-    ps += Math.min(ids, 319) + 1;
+    ps += Math.min(ids, defaultWindows.windowTokens - 1) + 1; // its first window `p [SEP]`
     p++;
     for (const question of para.questions) {
-      qs += tokenizer.questionSegment(question.question, 64).ids.length;
+      qs += tokenizer.questionSegment(question.question, maxQuestionTokens).ids.length;
       q++;
     }
   }
