@@ -122,9 +122,9 @@ class Featurizer:
                 for p_ids, offs in wins:
                     s = e = 0
                     if train:
-                        text = [i for i, (c0, c1) in enumerate(offs[:-1])]
-                        inside = [i for i in text if offs[i][0] < a1 and offs[i][1] > a0]
-                        if inside and offs[text[0]][0] <= a0 and offs[text[-1]][1] >= a1:
+                        text = offs[:-1]  # the trailing [SEP] holds no text
+                        inside = [i for i, (c0, c1) in enumerate(text) if c0 < a1 and c1 > a0]
+                        if inside and text[0][0] <= a0 and text[-1][1] >= a1:
                             s, e = len(q) + inside[0], len(q) + inside[-1]
                     feats.append(Feature(qa["id"], q, p_ids, offs, s, e, ci))
         return feats

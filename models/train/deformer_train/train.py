@@ -15,7 +15,7 @@ import random
 import re
 import string
 import time
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -176,6 +176,3 @@ def squad_scores(squad: Squad, predictions: dict[str, str]) -> dict[str, float]:
 def evaluate(model: SplitQA, squad: Squad, feats: list[Feature], k: int | None) -> dict[str, float]:
     return squad_scores(squad, predict(model, squad, feats, k))
 
-
-def config_dict(cfg: FitConfig) -> dict:
-    return asdict(cfg)
