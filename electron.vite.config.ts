@@ -19,8 +19,8 @@ export default defineConfig({
         input: {
           index: resolve(root, 'src-main/electron/main.ts'),
           indexer: resolve(root, 'src-main/core/index/indexer-process.ts'),
-          // The indexer's lower-pass thread (index/lower-thread.ts looks for it beside indexer.js).
-          'lower-thread-worker': resolve(root, 'src-main/core/index/lower-thread-worker.ts'),
+          // The engine threads of the indexer and the reader (model/thread/engine-thread.ts looks for it beside the entries).
+          'engine-thread-worker': resolve(root, 'src-main/core/model/thread/engine-thread-worker.ts'),
         },
       },
     },

@@ -27,7 +27,7 @@ import type { IndexEvent } from './index/types';
 import { defaultK, readConfig, recommendedK } from './model/config';
 import { extractText } from './text/extract';
 import { doctorReport } from './hub/doctor';
-import { Engine } from './model/engine';
+import { EngineThread } from './model/thread/engine-thread';
 import type { ModelConfig, QaEngine } from './model/types';
 import { DeskModels, type ModelsPort } from './service-models';
 import { SettingsFile } from './settings';
@@ -357,7 +357,8 @@ export class DeskService implements DeskApi {
     let engine: QaEngine | null = null;
     if (this.active) {
       try {
-        engine = await Engine.open(this.active.dir, {
+        // In its own thread: ONNX Runtime's run blocks the thread that calls it, and this one serves every window.
+        engine = await EngineThread.open(this.active.dir, {
           k: this.active.k,
           passageOffset: this.active.passageOffset,
           provider: s.provider,

@@ -2,7 +2,7 @@ import { loadTokenizer } from '../model/tokenizer';
 import type { LowerEncoder, ProviderName, Tokenizer } from '../model/types';
 import { LibraryStore } from '../store/store';
 import type { CacheIdentity, LibraryStoreApi } from '../store/types';
-import { LowerPassThread } from './lower-thread';
+import { EngineThread } from '../model/thread/engine-thread';
 import type { IndexSettings } from './types';
 
 /** Everything the runtime is built from; a change in any of the identity fields resets the store. */
@@ -78,7 +78,7 @@ export async function openRuntime(options: RuntimeOptions, previous?: Runtime): 
 }
 
 function openEngine(options: RuntimeOptions): Promise<LowerEncoder> {
-  return LowerPassThread.open(options.model!, {
+  return EngineThread.open(options.model!, {
     k: options.k,
     passageOffset: options.passageOffset,
     provider: options.provider,

@@ -126,7 +126,7 @@ export interface QaEngine {
   close(): Promise<void>;
 }
 
-/** The part of an engine an indexer needs (Engine, or index/lower-thread.ts running one in a thread). */
+/** The part of an engine an indexer needs (Engine, or model/thread/engine-thread.ts running one in a thread). */
 export type LowerEncoder = Pick<QaEngine, 'config' | 'fingerprint' | 'k' | 'passageOffset' | 'provider' | 'lowerPassages' | 'close'>;
 
 /**
