@@ -178,6 +178,8 @@ export const methods = {
         mode: AnswerModeSchema.optional(),
         topPassages: z.number().int().min(1).max(50).optional(),
         maxAnswers: z.number().int().min(1).max(20).optional(),
+        /** Who asks (a window, a tab): its newer question supersedes its older one (answer/ask-queue.ts). */
+        client: z.string().min(1).max(100).optional(),
       })
       .strict(),
     response: AskResultSchema,

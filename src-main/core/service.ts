@@ -14,6 +14,7 @@ import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { z } from 'zod';
+import { AskQueue } from './answer/ask-queue';
 import { Reader } from './answer/reader';
 import {
   events, isMethodName, methods, type DeskApi, type DeskEvent, type EventName, type EventOf,
@@ -152,6 +153,8 @@ export interface DeskServiceOptions {
   threads?: number;
   /** Keep watching folders after the first scan (default true). */
   watch?: boolean;
+  /** Questions that may wait behind the one being answered before BUSY (default answer/ask-queue.ts's). */
+  maxWaitingQuestions?: number;
 }
 
 /** The active model as resolved from settings: its folder and config, or why there is none. */
@@ -177,6 +180,7 @@ const restartWindowMs = 60_000;
 /** Implements every contract method once; see the file comment. */
 export class DeskService implements DeskApi {
   readonly bus = new EventBus();
+  private readonly asks: AskQueue;
   private library!: LibraryControl & { onExit?: IndexerHost['onExit'] };
   private active: ActiveModel | null = null;
   private read: ReadSide = { store: null, engine: null, reader: null };
@@ -203,6 +207,7 @@ export class DeskService implements DeskApi {
   ) {
     this.dbDir = join(options.appDataDir, 'library');
     this.graphsDir = join(options.appDataDir, 'graphs');
+    this.asks = new AskQueue(options.maxWaitingQuestions);
   }
 
   /** Loads settings, starts the indexer and opens the read side. */
@@ -547,11 +552,14 @@ export class DeskService implements DeskApi {
     return { documents };
   }
 
-  async ask({ question, mode, topPassages, maxAnswers }: RequestOf<'ask'>): Promise<ResponseOf<'ask'>> {
-    await this.ready;
-    const reader = this.read.reader;
-    if (!reader) throw new DeskError('STORE_INCOMPATIBLE', this.modelProblem ?? 'The library cache is not open.');
-    const result = await reader.ask(question, { mode, topPassages, maxAnswers });
+  /** Through the bounded queue: BUSY past it, SUPERSEDED when the same client asked again (answer/ask-queue.ts). */
+  async ask({ question, mode, topPassages, maxAnswers, client }: RequestOf<'ask'>): Promise<ResponseOf<'ask'>> {
+    const result = await this.asks.run(client, async () => {
+      await this.ready;
+      const reader = this.read.reader;
+      if (!reader) throw new DeskError('STORE_INCOMPATIBLE', this.modelProblem ?? 'The library cache is not open.');
+      return reader.ask(question, { mode, topPassages, maxAnswers });
+    });
     if (this.modelProblem) result.notes.unshift(this.modelProblem);
     return result;
   }

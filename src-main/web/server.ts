@@ -47,7 +47,7 @@ export interface WebServer {
 const heartbeatMs = 15_000;
 
 /** HTTP status for each error code; expected failures not listed are 422 (understood, not doable). */
-const statusOf: Record<string, number> = { BAD_REQUEST: 400, UNAUTHORIZED: 401, FORBIDDEN: 403, NOT_FOUND: 404, INTERNAL: 500 };
+const statusOf: Record<string, number> = { BAD_REQUEST: 400, UNAUTHORIZED: 401, FORBIDDEN: 403, NOT_FOUND: 404, SUPERSEDED: 409, INTERNAL: 500, BUSY: 503 };
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { ...securityHeaders, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
