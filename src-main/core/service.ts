@@ -23,7 +23,6 @@ import {
 import { DeskError, toWire } from './errors';
 import { IndexerHost } from './index/indexer-host';
 import type { LibraryControl, LibraryOptions } from './index/library';
-import { noModelFingerprint } from './index/runtime';
 import type { IndexEvent } from './index/types';
 import { defaultK, readConfig, recommendedK } from './model/config';
 import { extractText } from './text/extract';
@@ -33,7 +32,7 @@ import type { ModelConfig, QaEngine } from './model/types';
 import { DeskModels, type ModelsPort } from './service-models';
 import { SettingsFile } from './settings';
 import { LibraryStore } from './store/store';
-import type { CacheIdentity } from './store/types';
+import { identityOf } from './store/cache-key';
 
 // ---- event bus ------------------------------------------------------------------------------
 
@@ -375,14 +374,8 @@ export class DeskService implements DeskApi {
         this.modelProblem = `The model "${this.active.name}" could not be loaded: ${(err as Error).message}`;
       }
     }
-    const identity: CacheIdentity = {
-      modelFingerprint: this.active && engine ? engine.fingerprint : noModelFingerprint,
-      k: this.active?.k ?? 0,
-      passageOffset: this.active?.passageOffset ?? 0,
-      precision: s.precision,
-      windowTokens: s.windowTokens,
-      overlapTokens: s.overlapTokens,
-    };
+    const split = { k: this.active?.k ?? 0, passageOffset: this.active?.passageOffset ?? 0 };
+    const identity = identityOf(this.active && engine ? engine.fingerprint : null, split, s);
     let store: LibraryStore | null = null;
     try {
       store = LibraryStore.open(this.dbDir, identity, { onMismatch: 'error' });

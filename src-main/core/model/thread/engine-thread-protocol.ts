@@ -7,11 +7,13 @@ import { z } from 'zod';
 import { ProviderSchema, WireErrorSchema } from '../../contract';
 import type { ModelConfig } from '../types';
 
-const ids = z.instanceof(Int32Array);
+// Typed arrays as the engine types them (any backing buffer); structured clone keeps their class.
+const ids = z.custom<Int32Array>((v) => v instanceof Int32Array, 'expected an Int32Array');
+const floats = z.custom<Float32Array>((v) => v instanceof Float32Array, 'expected a Float32Array');
 const count = z.number().int().min(0);
 
-export const LowerStatesSchema = z.object({ data: z.instanceof(Float32Array), tokens: count, hidden: count });
-export const SpanLogitsSchema = z.object({ start: z.instanceof(Float32Array), end: z.instanceof(Float32Array), questionTokens: count });
+export const LowerStatesSchema = z.object({ data: floats, tokens: count, hidden: count });
+export const SpanLogitsSchema = z.object({ start: floats, end: floats, questionTokens: count });
 
 /** What the worker opens its engine with (structured-cloned: no functions). */
 export const EngineThreadDataSchema = z.object({
