@@ -136,7 +136,7 @@ export const CatalogueEntrySchema = z.object({
 });
 
 export const AppInfoSchema = z.object({
-  shell: z.enum(['electron', 'web']),
+  shell: z.enum(['electron', 'web', 'cli']),
   version: z.string(),
   model: z
     .object({ name: z.string(), arch: z.string(), layers: z.number().int(), k: z.number().int() })

@@ -28,6 +28,7 @@ import { defaultK, readConfig, recommendedK } from './model/config';
 import { extractText } from './text/extract';
 import { doctorReport } from './hub/doctor';
 import { EngineThread } from './model/thread/engine-thread';
+import type { WeightPrecision } from './model/onnx/int8-weights';
 import type { ModelConfig, QaEngine } from './model/types';
 import { DeskModels, type ModelsPort } from './service-models';
 import { SettingsFile } from './settings';
@@ -129,7 +130,7 @@ export interface ServicePlatform {
 
 /** How to open a DeskService. */
 export interface DeskServiceOptions {
-  shell: 'electron' | 'web';
+  shell: 'electron' | 'web' | 'cli';
   /** App data folder: settings, LMDB, graph cache and (by default) models. */
   appDataDir: string;
   /** Installed models; default `<appDataDir>/models`. */
@@ -154,6 +155,10 @@ export interface DeskServiceOptions {
   watch?: boolean;
   /** Questions that may wait behind the one being answered before BUSY (default answer/ask-queue.ts's). */
   maxWaitingQuestions?: number;
+  /** Settings for this process only, never saved (the CLI's flags); see SettingsFile. */
+  settingsOverrides?: Partial<Settings>;
+  /** Precision of the question engine's upper-layer weights (default fp32; cached states are the same either way). */
+  upperWeights?: WeightPrecision;
 }
 
 /** The active model as resolved from settings: its folder and config, or why there is none. */
@@ -211,7 +216,7 @@ export class DeskService implements DeskApi {
 
   /** Loads settings, starts the indexer and opens the read side. */
   static async open(options: DeskServiceOptions): Promise<DeskService> {
-    const settings = await SettingsFile.open(options.appDataDir);
+    const settings = await SettingsFile.open(options.appDataDir, options.settingsOverrides);
     for (const problem of settings.problems) console.warn(`settings: ${problem}`);
     const models =
       options.models ??
@@ -369,6 +374,7 @@ export class DeskService implements DeskApi {
           cacheDir: this.graphsDir,
           threads: this.options.threads,
           openFirst: 'ask', // answering only: indexing runs its own engine in the indexer process
+          ...(this.options.upperWeights ? { weights: this.options.upperWeights } : {}),
         });
       } catch (err) {
         this.modelProblem = `The model "${this.active.name}" could not be loaded: ${(err as Error).message}`;

@@ -3,13 +3,13 @@
  * DeskService does the work (indexing in a utilityProcess), and IPC only carries calls and events.
  *   electron . [--library DIR] [--models DIR]
  */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { app, BrowserWindow, dialog, shell } from 'electron';
 import { builtinModelName } from '../../models/builtin';
 import { DeskError } from '../core/errors';
-import { DeskService } from '../core/service';
-import { defaultAppDataDir } from '../core/settings';
+import { openDesk, dataFolders } from '../core/backend/setup';
+import type { DeskService } from '../core/service';
 import { registerAppScheme, serveRenderer } from './app-protocol';
 import { startUtilityIndexer } from './indexer';
 import { forwardEvents, registerIpc } from './ipc';
@@ -34,15 +34,15 @@ function folders(): { appDataDir: string; modelsDir?: string } {
   });
   const library = typeof values.library === 'string' ? values.library : undefined;
   const models = typeof values.models === 'string' ? values.models : undefined;
-  // The same default folder as the web shell: both open one library.
-  return { appDataDir: resolve(library ?? defaultAppDataDir()), modelsDir: models ? resolve(models) : undefined };
+  // The same default folder as the web shell and the CLI: all open one library.
+  return dataFolders({ library, models });
 }
 
 async function start(): Promise<void> {
   hardenSession();
   if (!devServerUrl) serveRenderer(join(import.meta.dirname, '../renderer'));
   const appRoot = app.getAppPath();
-  service = await DeskService.open({
+  service = await openDesk({
     shell: 'electron',
     ...folders(),
     version: app.getVersion(),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DeskService, type DeskServiceOptions } from '../core/service';
+import { openDesk, type DeskSetup } from '../core/backend/setup';
+import type { DeskService } from '../core/service';
 import { startWebServer, type WebServer } from './server';
 
 /** Repository root (this file lives in src-main/web). */
@@ -9,7 +10,7 @@ export const repoRoot = resolve(import.meta.dirname, '../..');
 export const defaultStaticDir = join(repoRoot, 'out', 'web');
 
 /** Options for the web shell: the service's, plus where the UI is and which port. */
-export interface WebAppOptions extends Omit<DeskServiceOptions, 'shell'> {
+export interface WebAppOptions extends Omit<DeskSetup, 'shell'> {
   staticDir?: string;
   port?: number;
 }
@@ -25,7 +26,7 @@ export interface WebApp {
 export async function startWebApp(options: WebAppOptions): Promise<WebApp> {
   const { staticDir = defaultStaticDir, port, ...serviceOptions } = options;
   const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
-  const service = await DeskService.open({ version, ...serviceOptions, shell: 'web' });
+  const service = await openDesk({ version, ...serviceOptions, shell: 'web' });
   try {
     const server = await startWebServer({ backend: service, staticDir, port });
     return {
