@@ -4,7 +4,7 @@
  * A catalogue id or repo (models/catalogue.json) is pulled at its pinned revision.
  * Ctrl-C during a pull keeps the partial download; the same command resumes it.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { builtinModelDir } from '../../models/builtin';
 import { type Catalogue, findCatalogueEntry, loadCatalogue } from '../../models/catalogue';
 import { ModelManager } from '../core/hub/model-manager';

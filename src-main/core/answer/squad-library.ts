@@ -5,7 +5,7 @@ import type { QaEngine, Tokenizer } from '../model/types';
 import { defaultSettings } from '../settings';
 import { identityOf } from '../store/cache-key';
 import { LibraryStore } from '../store/store';
-import type { CacheIdentity, DocumentWrite, Precision } from '../store/types';
+import type { DocumentWrite, Precision } from '../store/types';
 import { defaultWindows, documentWrite, windowsOf, type WindowSettings } from './document-write';
 import type { SquadDataset } from './squad-data';
 

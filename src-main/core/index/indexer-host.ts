@@ -60,16 +60,6 @@ export class IndexerHost implements LibraryControl {
     return host;
   }
 
-  /**
-   * Opens the library over a port to a process started elsewhere (Electron utilityProcess).
-   * Call `disconnected(reason)` when that process exits.
-   */
-  static async connect(port: IndexerPort, options: LibraryOptions): Promise<IndexerHost> {
-    const host = new IndexerHost(port);
-    await host.open(options);
-    return host;
-  }
-
   private async open(options: LibraryOptions): Promise<void> {
     const snapshot = (await this.call('open', options)) as LibrarySnapshot;
     this.folders = snapshot.folders;
@@ -192,5 +182,8 @@ export class IndexerHost implements LibraryControl {
 
 function defaultEntry(): string {
   const ts = join(import.meta.dirname, 'indexer-process.ts');
-  return existsSync(ts) ? ts : join(import.meta.dirname, 'indexer-process.js');
+  if (existsSync(ts)) return ts;
+  // Built: beside the bundle's entries, which is this module's folder or, in a shared chunk, the one above.
+  const built = [import.meta.dirname, join(import.meta.dirname, '..')].map((dir) => join(dir, 'indexer-process.js'));
+  return built.find((path) => existsSync(path)) ?? built[0];
 }
