@@ -7,8 +7,8 @@
 
 /** Architecture-neutral hyper-parameters read from config.json. */
 export interface ModelConfig {
-  /** 'bert' covers BERT-family QA checkpoints (BERT, MiniLM, ...); 'distilbert' has no token types. */
-  arch: 'bert' | 'distilbert';
+  /** The model family (families/registry.ts): 'bert' (BERT, MiniLM, ...), 'distilbert', or one registered later. */
+  arch: string;
   /** n: number of transformer layers. */
   layers: number;
   /** H: hidden width. */
