@@ -211,7 +211,7 @@ export class DeskService implements DeskApi {
   ) {
     this.dbDir = join(options.appDataDir, 'library');
     this.graphsDir = join(options.appDataDir, 'graphs');
-    this.asks = new AskQueue(options.maxWaitingQuestions);
+    this.asks = new AskQueue({ maxWaiting: options.maxWaitingQuestions });
   }
 
   /** Loads settings, starts the indexer and opens the read side. */

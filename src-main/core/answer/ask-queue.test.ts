@@ -25,7 +25,7 @@ const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('AskQueue', () => {
   it('runs one question at a time, in order, and refuses with BUSY at once past its bound', async () => {
-    const queue = new AskQueue(2);
+    const queue = new AskQueue({ maxWaiting: 2 });
     const [a, b, c] = [gate('a'), gate('b'), gate('c')];
     const pa = queue.run('w1', a.job);
     const pb = queue.run('w2', b.job);
@@ -47,7 +47,7 @@ describe('AskQueue', () => {
   });
 
   it('lets the latest question of a client win: the waiting one is SUPERSEDED and never runs', async () => {
-    const queue = new AskQueue(2);
+    const queue = new AskQueue({ maxWaiting: 2 });
     const [first, old, other, latest] = [gate('first'), gate('old'), gate('other'), gate('latest')];
     const pFirst = queue.run('w0', first.job);
     const pOld = queue.run('w1', old.job);
@@ -62,7 +62,7 @@ describe('AskQueue', () => {
   });
 
   it('drops the result of a running question its client replaced', async () => {
-    const queue = new AskQueue(2);
+    const queue = new AskQueue({ maxWaiting: 2 });
     const [running, newer] = [gate('running'), gate('newer')];
     const pRunning = queue.run('w1', running.job);
     await settle();
@@ -74,12 +74,31 @@ describe('AskQueue', () => {
   });
 
   it('keeps errors of a job its own and goes on with the next; no client means never superseded', async () => {
-    const queue = new AskQueue(1);
+    const queue = new AskQueue({ maxWaiting: 1 });
     const failing = queue.run(undefined, async () => {
       throw new Error('boom');
     });
     const after = queue.run(undefined, async () => 'after');
     await expect(failing).rejects.toThrow('boom');
     expect(await after).toBe('after');
+  });
+
+  it('bounds the wait by the recent pace too: on a slow machine fewer questions may wait', async () => {
+    let clock = 0;
+    const queue = new AskQueue({ maxWaiting: 8, maxWaitMs: 2500, now: () => clock });
+    const slow = gate('slow');
+    const first = queue.run('w0', slow.job);
+    await settle();
+    clock += 1000; // the first question took 1 s: two may wait (2 × 1 s ≤ 2.5 s), a third may not
+    slow.open();
+    await first;
+    const [a, b] = [gate('a'), gate('b')];
+    const running = queue.run('w1', a.job);
+    const waiting = [queue.run('w2', b.job), queue.run('w3', async () => 'c')];
+    const busy = await queue.run('w4', async () => 'd').catch((e: unknown) => e);
+    expect(isDeskError(busy, 'BUSY')).toBe(true);
+    a.open();
+    b.open();
+    expect([await running, ...(await Promise.all(waiting))]).toEqual(['a', 'b', 'c']);
   });
 });
