@@ -12,7 +12,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { documentWrite, windowsOf, defaultWindows } from '../core/answer/document-write';
-import type { SquadDataset } from '../core/answer/squad-data';
+import type { SquadDataset } from '../core/eval/squad-data';
 import type { LowerStates, QaEngine, Tokenizer } from '../core/model/types';
 import { identityOf } from '../core/store/cache-key';
 import { LibraryStore } from '../core/store/store';

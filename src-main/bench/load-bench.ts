@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeRandomCheckpoint } from '../../models/random-checkpoint';
 import { httpPath, TOKEN_HEADER } from '../core/contract';
+import { largeBufferMallocEnv } from '../core/index/malloc-env';
 
 export interface LoadBenchResult {
   clients: number;
@@ -86,8 +87,12 @@ export async function runLoadBench(options: LoadBenchOptions): Promise<LoadBench
   for (let d = 0; d < documents; d++) writeFileSync(join(docs, `doc-${String(d).padStart(3, '0')}.txt`), documentText(d));
 
   log(`load: indexing ${documents} documents with ${loadModel}`);
+  // The server runs as `npm run serve` does: without the indexer's malloc settings, which the
+  // benchmark process itself runs under (bench.ts) and which keep freed memory from the system.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !(key in largeBufferMallocEnv)));
   const server = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'load-server.ts'), join(root, 'data'), docs, checkpoint], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env,
   });
   try {
     const first = await new Promise<string>((resolve, reject) => {

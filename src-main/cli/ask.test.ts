@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { testDocuments } from '../core/answer/test-library';
+import { testDocuments } from '../core/eval/test-library';
 import { isDeskError } from '../core/errors';
 import { writeFiles } from '../core/index/test-kit';
 import { tinyBertDir } from '../core/testing/paths';

@@ -16,7 +16,7 @@ export const settingsFileName = 'settings.json';
  * Defaults. Cache precision is fp16: it halves the cache against fp32 (2H bytes per token) and
  * its rounding (relative 2^-11 on unit-RMS states) is far below what moves a span, while int8
  * (one scale per token) adds drift whose effect on answers must be measured per model before it
- * can be a default (DESIGN §6). k = null means the model's recommended split, 3n/4.
+ * can be a default (ARCHITECTURE.md#cache-precision). k = null means the model's recommended split, 3n/4.
  */
 export const defaultSettings: Settings = {
   model: null,

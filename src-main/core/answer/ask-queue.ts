@@ -12,7 +12,7 @@ import { DeskError } from '../errors';
 /** Default waiting places, whatever the pace. */
 export const defaultMaxWaiting = 8;
 /** Default longest expected wait before a question starts: well inside a person's patience. */
-export const defaultMaxWaitMs = 1000;
+export const defaultMaxWaitMs = 700;
 /** Weight of the latest duration in the running mean of how long a question takes. */
 const paceWeight = 0.2;
 

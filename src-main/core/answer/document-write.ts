@@ -11,7 +11,7 @@ import type { PassageWindow } from '../text/types';
  * files, queue or extraction. The SQuAD harness, the answer bench and the reader's tests use it.
  */
 
-/** Window W and overlap O in tokens (DESIGN §2 defaults). */
+/** Window W and overlap O in tokens (ARCHITECTURE.md#data-flow defaults). */
 export interface WindowSettings {
   windowTokens: number;
   overlapTokens: number;

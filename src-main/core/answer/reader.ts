@@ -9,7 +9,7 @@ import { matchRanges } from './terms';
 import type { Answer, AnswerMode, AskResult, PassageHit } from './types';
 
 /**
- * Answering over the whole library (DESIGN §2): BM25 retrieval of the top N passages, the
+ * Answering over the whole library (ARCHITECTURE.md#data-flow): BM25 retrieval of the top N passages, the
  * question's lower pass ONCE, the N passages' cached lower states from LMDB, ONE batched upper
  * pass, then exact spans across all passages (spans.ts). Without a model, or without cached
  * states, the same call is a passage search.

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeskEvent } from '../contract';
-import { testDocuments } from '../answer/test-library';
+import { testDocuments } from '../eval/test-library';
 import { writeFiles } from '../index/test-kit';
 import { tinyBertDir } from '../testing/paths';
 import { forkBackend, type BackendClient } from './backend-client';

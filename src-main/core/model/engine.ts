@@ -26,7 +26,7 @@ export type { SequenceInput } from './engine-inputs';
 
 /** Engine options beyond the shared contract (all optional). */
 export interface EngineOpenOptions extends EngineOptions {
-  /** Longest question segment `[CLS] q [SEP]`; longer questions are truncated (DESIGN §2: 64). */
+  /** Longest question segment `[CLS] q [SEP]`; longer questions are truncated (ARCHITECTURE.md#data-flow: 64). */
   maxQuestionTokens?: number;
   /** Segments per lower-pass batch (sorted by length, so padding stays small). */
   lowerBatchSize?: number;

@@ -81,7 +81,7 @@ export type ProviderName = 'auto' | 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu'
 export interface EngineOptions {
   /** Split point: lower layers 1..k run per segment, upper layers k+1..n jointly. 0 ≤ k ≤ n. */
   k: number;
-  /** Position id of the first passage token (DESIGN §1: P, 0 in the authors' code). */
+  /** Position id of the first passage token (ARCHITECTURE.md#the-split: P, 0 in the authors' code). */
   passageOffset?: number;
   provider?: ProviderName;
   /** Where built ONNX graphs are cached (keyed by fingerprint and k). */

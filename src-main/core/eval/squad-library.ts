@@ -6,7 +6,7 @@ import { defaultSettings } from '../settings';
 import { identityOf } from '../store/cache-key';
 import { LibraryStore } from '../store/store';
 import type { DocumentWrite, Precision } from '../store/types';
-import { defaultWindows, documentWrite, windowsOf, type WindowSettings } from './document-write';
+import { defaultWindows, documentWrite, windowsOf, type WindowSettings } from '../answer/document-write';
 import type { SquadDataset } from './squad-data';
 
 /**
