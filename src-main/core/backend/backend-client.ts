@@ -121,9 +121,10 @@ export class BackendClient {
  * Starts the backend as a plain Node child (child_process.fork): what the tests run, and the same
  * entry Electron starts as a utilityProcess. Resolves once its service is open.
  */
-export async function forkBackend(setup: Omit<BackendSetup, 'platform'>, platform: ServicePlatform = {}): Promise<BackendClient> {
+export async function forkBackend(setup: Omit<BackendSetup, 'platform'>, platform: ServicePlatform = {}, entryFile?: string): Promise<BackendClient> {
   const ts = join(import.meta.dirname, 'backend-process.ts');
-  const entry = existsSync(ts) ? ts : join(import.meta.dirname, 'backend.js');
+  // Default: the sources under tsx; a built bundle's backend.js when named (the desktop build's e2e).
+  const entry = entryFile ?? (existsSync(ts) ? ts : join(import.meta.dirname, 'backend.js'));
   const child = fork(entry, [], { execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = childProcessPort(child);
   let client: BackendClient | null = null;
