@@ -23,7 +23,16 @@ describe('built backend (out/main/backend.js)', () => {
     mkdirSync(docs);
     writeFileSync(join(docs, 'bees.txt'), 'Bees visit the clover in June. The meadow is green and the hives are full.');
     const backend = await forkBackend(
-      { shell: 'electron', appDataDir: join(root, 'data'), model: tinyBertDir, builtinModelDir: null, watch: false },
+      {
+        shell: 'electron',
+        appDataDir: join(root, 'data'),
+        model: tinyBertDir,
+        builtinModelDir: null,
+        watch: false,
+        // What Electron main passes: the bundle lives in out/main, away from the data files it ships with.
+        cataloguePath: join(repoRoot, 'models', 'catalogue.json'),
+        defaultTokenizerDir: join(repoRoot, 'resources', 'tokenizer'),
+      },
       {},
       join(repoRoot, 'out', 'main', 'backend.js'),
     );
