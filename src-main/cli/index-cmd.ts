@@ -7,6 +7,8 @@
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Settings } from '../core/contract';
+import { Library } from '../core/index/library';
+import type { IndexEvent } from '../core/index/types';
 import type { DeskService } from '../core/service';
 import type { StoreStats } from '../core/store/types';
 import { ProgressLine } from './index-progress';
@@ -49,15 +51,18 @@ export async function run(args: string[]): Promise<number> {
   const started = Date.now();
   let encodedTokens = 0;
   const progress = new ProgressLine(process.stderr, values.quiet);
-  const service = await openCliDesk(values, overrides, { watch: values.watch });
   let progressFolder = folder;
-  const stop = service.bus.on(({ name, payload }) => {
-    if (name === 'documentIndexed') encodedTokens += payload.tokens;
-    if (name === 'documentFailed') progress.note(`${payload.status.padEnd(7)} ${payload.path}: ${payload.reason} [${payload.code}]`);
-    if (name === 'documentRemoved' && values.watch) progress.note(`removed ${payload.path}`);
-    if (name === 'documentIndexed' && (values.watch || values.verbose)) progress.note(`indexed ${payload.path} (${payload.passages} passages)`);
-    if (name === 'indexProgress') progress.update(payload.folders.find((f) => f.folder === progressFolder) ?? payload.folders[0], payload.paused);
-  });
+  const onEvent = (event: IndexEvent) => {
+    if (event.type === 'documentIndexed') encodedTokens += event.tokens;
+    if (event.type === 'documentFailed') progress.note(`${event.status.padEnd(7)} ${event.path}: ${event.reason} [${event.code}]`);
+    if (event.type === 'documentRemoved' && values.watch) progress.note(`removed ${event.path}`);
+    if (event.type === 'documentIndexed' && (values.watch || values.verbose)) progress.note(`indexed ${event.path} (${event.passages} passages)`);
+    if (event.type === 'indexProgress') progress.update(event.folders.find((f) => f.folder === progressFolder) ?? event.folders[0], event.paused);
+  };
+  // The library runs in this process (its lower pass on an engine thread): `index` is the indexer,
+  // so a Ctrl-C or a kill stops the indexing itself, with LMDB's transactions keeping the cache
+  // whole. Its events are heard from before its start-up scan, which resumes earlier runs' work.
+  const service = await openCliDesk(values, overrides, { watch: values.watch, startIndexer: (options) => Library.open(options, { onEvent }) });
   try {
     // The library keeps folders by their real path (symlinks resolved).
     progressFolder = await realpath(folder).catch(() => folder);
@@ -77,7 +82,6 @@ export async function run(args: string[]): Promise<number> {
     });
     return 0;
   } finally {
-    stop();
     await service.close();
   }
 }
