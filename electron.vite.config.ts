@@ -20,7 +20,7 @@ export default defineConfig({
           index: resolve(root, 'src-main/electron/main.ts'),
           // The backend process (a utilityProcess running the DeskService) and the indexer process it forks.
           backend: resolve(root, 'src-main/core/backend/backend-process.ts'),
-          'indexer-process': resolve(root, 'src-main/core/index/indexer-process.ts'),
+          'indexer-process': resolve(root, 'src-main/core/index/process/indexer-process.ts'),
           // The engine threads of the indexer and the reader (model/thread/engine-thread.ts looks for it beside the entries).
           'engine-thread-worker': resolve(root, 'src-main/core/model/thread/engine-thread-worker.ts'),
         },

@@ -21,7 +21,7 @@ import {
   type MethodName, type RequestOf, type ResponseOf, type Result, type Settings,
 } from './contract';
 import { DeskError, toWire } from './errors';
-import { IndexerHost } from './index/indexer-host';
+import { IndexerHost } from './index/host/indexer-host';
 import type { LibraryControl, LibraryOptions } from './index/library';
 import type { IndexEvent } from './index/types';
 import { defaultK, readConfig, recommendedK } from './model/config';

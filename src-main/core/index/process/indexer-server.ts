@@ -1,6 +1,6 @@
-import { DeskError, toWire } from '../errors';
-import { Library, type LibraryChanges, type LibraryOptions } from './library';
-import { RequestSchema, type IndexerMethods, type IndexerPort, type LibrarySnapshot, type Reply, type Request } from './protocol';
+import { DeskError, toWire } from '../../errors';
+import { Library, type LibraryChanges, type LibraryOptions } from '../library';
+import { RequestSchema, type IndexerMethods, type IndexerPort, type LibrarySnapshot, type Reply, type Request } from '../protocol';
 
 /** Document-mirror updates are batched this often; events and results flush them first. */
 const mirrorIntervalMs = 100;

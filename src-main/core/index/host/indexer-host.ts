@@ -1,16 +1,16 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeskError, fromWire } from '../errors';
-import type { DocumentRecord, StoreStats } from '../store/types';
-import type { LibraryChanges, LibraryControl, LibraryOptions } from './library';
-import { withLargeBufferMalloc } from './malloc-env';
-import { childProcessPort, ReplySchema, resultSchemas, type IndexerMethods, type IndexerPort, type LibrarySnapshot, type MethodName, type Reply } from './protocol';
-import type { FolderProgress, IndexEvent } from './types';
+import { DeskError, fromWire } from '../../errors';
+import type { DocumentRecord, StoreStats } from '../../store/types';
+import type { LibraryChanges, LibraryControl, LibraryOptions } from '../library';
+import { withLargeBufferMalloc } from '../malloc-env';
+import { childProcessPort, ReplySchema, resultSchemas, type IndexerMethods, type IndexerPort, type LibrarySnapshot, type MethodName, type Reply } from '../protocol';
+import type { FolderProgress, IndexEvent } from '../types';
 
 /** How to start the indexer process. */
 export interface ForkOptions {
-  /** The entry file; default indexer-process.ts (under tsx) or .js beside this file. */
+  /** The entry file; default ../process/indexer-process.ts (under tsx), or the built indexer-process.js. */
   entry?: string;
   /** Node flags for the child; default `--import tsx` when the entry is TypeScript. */
   execArgv?: string[];
@@ -189,7 +189,7 @@ export class IndexerHost implements LibraryControl {
 }
 
 function defaultEntry(): string {
-  const ts = join(import.meta.dirname, 'indexer-process.ts');
+  const ts = join(import.meta.dirname, '..', 'process', 'indexer-process.ts');
   if (existsSync(ts)) return ts;
   // Built: beside the bundle's entries, which is this module's folder or, in a shared chunk, the one above.
   const built = [import.meta.dirname, join(import.meta.dirname, '..')].map((dir) => join(dir, 'indexer-process.js'));
