@@ -46,6 +46,7 @@ export const ThreadRequestSchema = z.discriminatedUnion('kind', [
 ]);
 export type ThreadRequest = z.infer<typeof ThreadRequestSchema>;
 
+/** ModelConfig (model/types.ts); arch is a registered family, checked when the engine opened. */
 const ModelConfigSchema = z.object({
   arch: z.string(),
   layers: count,
@@ -58,7 +59,7 @@ const ModelConfigSchema = z.object({
   layerNormEps: z.number(),
   activation: z.enum(['gelu', 'gelu_new', 'relu']),
   deformer: z.object({ k: count, passageOffset: count, trainedK: z.array(count) }).optional(),
-});
+}) satisfies z.ZodType<ModelConfig>;
 
 export const ThreadReplySchema = z.discriminatedUnion('kind', [
   z.object({
@@ -74,7 +75,4 @@ export const ThreadReplySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('closed') }),
 ]);
 export type ThreadReply = z.infer<typeof ThreadReplySchema>;
-
-/** The config as the engine types it (the schema checks the shape; arch is checked by the registry on open). */
-export const asModelConfig = (config: z.infer<typeof ModelConfigSchema>): ModelConfig => config as ModelConfig;
 

@@ -14,9 +14,7 @@ import type { EngineOpenOptions } from '../engine';
 import { defaultMaxQuestionTokens } from '../engine';
 import { loadTokenizer } from '../tokenizer';
 import type { EncodedQuestion, LowerStates, ModelConfig, QaEngine, Segment, SpanLogits, Tokenizer } from '../types';
-import {
-  asModelConfig, ThreadReplySchema, type EngineThreadData, type ThreadReply, type ThreadRequest,
-} from './engine-thread-protocol';
+import { ThreadReplySchema, type EngineThreadData, type ThreadReply, type ThreadRequest } from './engine-thread-protocol';
 
 interface Waiter {
   resolve(reply: ThreadReply): void;
@@ -98,7 +96,7 @@ export class EngineThread implements QaEngine {
       const [reply, tokenizer] = await Promise.all([ready, options.openFirst === 'ask' ? loadTokenizer(checkpointDir) : null]);
       const P = options.passageOffset ?? reply.config.deformer?.passageOffset ?? 0;
       const maxQ = options.maxQuestionTokens ?? defaultMaxQuestionTokens;
-      return new EngineThread(worker, asModelConfig(reply.config), reply.fingerprint, reply.provider, options.k, P, tokenizer, maxQ);
+      return new EngineThread(worker, reply.config, reply.fingerprint, reply.provider, options.k, P, tokenizer, maxQ);
     } catch (err) {
       await worker.terminate();
       throw err;
