@@ -1,6 +1,10 @@
 /**
  * The loopback web shell: the contract over HTTP on 127.0.0.1 only.
- *   POST /api/<method>   JSON request → JSON response (errors: {code, message} with a 4xx/5xx)
+ *   POST /api/<method>   JSON request → 200 with the service's Result envelope: {ok: true, value}, or
+ *                        {ok: false, error: {code, message}} for an expected failure (a typed DeskError,
+ *                        a payload the contract refuses). Browsers log every 4xx as a console error, so
+ *                        only failures of the transport itself (token, URL, body size or JSON, timeout)
+ *                        and bugs (INTERNAL, 500) answer {code, message} with a 4xx/5xx status.
  *   GET  /api/events     server-sent events, one DeskEvent per message
  *   GET  /...            the built UI (out/web), with the strict CSP
  * Every request needs the run's token (security.ts); the server carries calls, it decides nothing.
@@ -127,7 +131,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         }
       }
       const result = await options.backend.handle(method, payload);
-      return result.ok ? sendJson(res, 200, result.value) : sendError(res, result.error.code, result.error.message);
+      if (!result.ok && result.error.code === 'INTERNAL') return sendError(res, 'INTERNAL', result.error.message);
+      return sendJson(res, 200, result);
     }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 'BAD_REQUEST', 'Pages take GET.');
