@@ -75,6 +75,8 @@ export const FolderProgressSchema = z.object({
   failed: z.number().int(),
   skipped: z.number().int(),
   currentFile: z.string().optional(),
+  /** A step inside the current file: "OCR page 12/40", "passage 256 of about 900". */
+  currentStep: z.string().optional(),
   tokensPerSecond: z.number(),
   etaSeconds: z.number().optional(),
 });

@@ -36,6 +36,10 @@ export interface LowerContext {
   beforeBatch(): Promise<void>;
   /** `tokens` passage tokens were encoded (or cut, without a model). */
   onBatch(tokens: number): void;
+  /** Every window of `documents[doc]` is through the lower pass (progress counts files as they finish). */
+  onDocument?(doc: number): void;
+  /** The batch now in the lower pass starts with a window of `documents[doc]` (progress's current file). */
+  onWorking?(doc: number): void;
 }
 
 /**
@@ -111,8 +115,11 @@ export async function lowerDocuments(documents: PassageWindow[][], ctx: LowerCon
   const all = documents.flatMap((windows, doc) => windows.map((window, index) => ({ window, doc, index })));
   const states: LowerStates[][] = documents.map(() => []);
   const batches = planBatches(all.map(({ window: w }) => w.ids.length), ctx.batchSize).map((b) => b.map((i) => all[i]));
-  const collect = (batch: typeof all, lowered: LowerStates[]) => {
+  const left = documents.map((windows) => windows.length);
+  const collect = (batch: typeof all, lowered: LowerStates[], next?: typeof all) => {
     if (lowered.length > 0) batch.forEach(({ doc, index }, i) => (states[doc][index] = lowered[i])); // [] without a model
+    for (const { doc } of batch) if (--left[doc] === 0) ctx.onDocument?.(doc);
+    if (next) ctx.onWorking?.(next[0].doc);
     ctx.onBatch(batch.reduce((sum, { window: w }) => sum + w.ids.length, 0));
   };
   // The next batch is queued before the one running is awaited, so a lower pass running in its
@@ -123,7 +130,8 @@ export async function lowerDocuments(documents: PassageWindow[][], ctx: LowerCon
     throwIfCancelled(ctx.signal);
     const lowered = ctx.engine ? ctx.engine.lowerPassages(batch.map(({ window: w }) => ({ ids: w.ids, offsets: w.offsets }))) : Promise.resolve([]);
     lowered.catch(() => {}); // observed below, or dropped when an earlier batch failed
-    if (running) collect(running.batch, await running.lowered);
+    if (running) collect(running.batch, await running.lowered, batch);
+    else ctx.onWorking?.(batch[0].doc);
     running = { batch, lowered };
   }
   if (running) collect(running.batch, await running.lowered);

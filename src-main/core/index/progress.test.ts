@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { chunkWindows } from './encode-document';
 import { ProgressTracker, Throttle } from './progress';
+import { passageStep } from './sync-document';
+import { cleanup, openLogged, prose, tempDir, tinyOptions, writeFiles } from './test-kit';
 import { WorkQueue } from './work-queue';
 
 describe('ProgressTracker', () => {
@@ -50,5 +54,46 @@ describe('Throttle', () => {
     throttle.schedule();
     throttle.flush();
     expect(calls).toBe(3);
+  });
+});
+
+describe('progress of a real library indexing a folder', () => {
+  const root = tempDir('progress');
+  afterAll(() => cleanup(root));
+
+  it('counts files as each one finishes, names the one being worked on, and shows passages inside a long one', async () => {
+    const docs = join(root, 'docs');
+    const names = Array.from({ length: 7 }, (_, i) => `note-${i}.txt`);
+    // Short notes of one passage each, so lower-pass batches of one window finish one file at a time.
+    writeFiles(docs, Object.fromEntries(names.map((name, i) => [name, `Note ${i}: the meadow near the castle.`])));
+    // A long one streams in chunks: it shows "passage n of about N" while it encodes.
+    writeFiles(docs, { 'long.txt': prose(3, 4 * chunkWindows) });
+    const all = [...names, 'long.txt'].map((name) => join(docs, name));
+    // Every change emitted as it happens (no throttle), so what is observed does not depend on timing.
+    const { library, log } = await openLogged(tinyOptions(join(root, 'db'), join(root, 'graphs'), { progressIntervalMs: 0, settings: { batchSize: 1 } }));
+    try {
+      await library.addFolder(docs);
+      await library.whenIdle();
+      const seen = log.of('indexProgress').flatMap((e) => e.folders).filter((f) => f.folder === docs);
+      const finished = seen.map((f) => f.done + f.failed + f.skipped);
+      for (let i = 1; i < finished.length; i++) expect(finished[i]).toBeGreaterThanOrEqual(finished[i - 1]);
+      // Every count from 1 to 8 is shown: it moves per file, not in one jump at the end.
+      for (let n = 1; n <= all.length; n++) expect(finished).toContain(n);
+      expect(seen.at(-1)).toMatchObject({ total: all.length, done: all.length, queued: 0 });
+      expect(all.filter((path) => !seen.some((f) => f.currentFile === path))).toEqual([]);
+      const steps = seen.filter((f) => f.currentFile === join(docs, 'long.txt') && f.currentStep).map((f) => f.currentStep!);
+      expect(steps[0]).toMatch(/^passage 1 of about \d+$/);
+      expect(steps.some((step) => new RegExp(`^passage ${chunkWindows + 1} of about \\d+$`).test(step))).toBe(true);
+      expect(log.indexedPaths().sort()).toEqual([...all].sort());
+    } finally {
+      await library.close();
+    }
+  });
+
+  it('estimates a streamed document\'s passages from the characters its windows cover', () => {
+    // Windows start every 100 characters and cover 150: 2 of 10 000 characters done, so about 100 passages.
+    const chunk = [0, 1].map((i) => ({ index: i, ids: new Int32Array(), offsets: [], charStart: i * 100, charEnd: i * 100 + 150 }));
+    expect(passageStep(0, 10_000, chunk)).toBe('passage 1 of about 100');
+    expect(passageStep(128, 10_000, chunk)).toBe('passage 129 of about 228');
   });
 });

@@ -2,6 +2,7 @@ import { lstat } from 'node:fs/promises';
 import { nextGeneration } from '../store/cache-key';
 import type { DocumentRecord, DocumentWrite } from '../store/types';
 import type { LowerStates } from '../model/types';
+import type { PassageWindow } from '../text/types';
 import {
   chunkWindows,
   documentRecord,
@@ -40,8 +41,14 @@ export interface SyncContext {
   /** Awaited before each lower-pass batch (pause holds here). */
   beforeBatch(): Promise<void>;
   onBatch(tokens: number): void;
+  /** `item` is in the lower pass now: it becomes progress's current file. */
+  working(item: WorkItem): void;
+  /** Every lower-pass batch of `item` is through (it waits for its group's store transaction). */
+  lowered(item: WorkItem): void;
   /** A pending document was stored, failed or dropped: it is no longer being worked on. */
   settled(item: WorkItem): void;
+  /** A step inside `item` worth showing ("OCR page 12/40"); it becomes the current file. */
+  step(item: WorkItem, text: string): void;
   /** Reading the next group while another encodes: the progress's current file stays the encoding one. */
   readingAhead?: boolean;
 }
@@ -97,7 +104,9 @@ export async function prepareSync(item: WorkItem, ctx: SyncContext): Promise<Pen
   try {
     file.sha256 = await sha256File(path, ctx.signal);
     if (doc && isFinal(doc.status) && doc.sha256 === file.sha256) return void (await keep(ctx, doc, file));
-    const prepared = await prepareDocument(file, { tokenizer: ctx.runtime.tokenizer, settings, signal: ctx.signal });
+    // OCR is the slow step of a scan: its page count shows beside the file, even one read ahead.
+    const onStep = (text: string) => ctx.step(item, text);
+    const prepared = await prepareDocument(file, { tokenizer: ctx.runtime.tokenizer, settings, signal: ctx.signal, onStep });
     return { item, size: before.size, mtimeMs: before.mtimeMs, stored: doc, prepared };
   } catch (err) {
     await failPending(ctx, { item, size: before.size, mtimeMs: before.mtimeMs, stored: doc, file }, err);
@@ -120,7 +129,9 @@ export async function lowerPending(all: PendingDocument[], ctx: SyncContext): Pr
   if (pending.length === 0) return async () => {};
   let states: LowerStates[][];
   try {
-    states = await lowerDocuments(pending.map((p) => p.prepared.windows), lowerContext(ctx));
+    const onDocument = (doc: number) => ctx.lowered(pending[doc].item);
+    const onWorking = (doc: number) => ctx.working({ ...pending[doc].item, size: pending[doc].size });
+    states = await lowerDocuments(pending.map((p) => p.prepared.windows), { ...lowerContext(ctx), onDocument, onWorking });
   } catch (err) {
     if (pending.length > 1 && !ctx.signal.aborted) {
       for (const p of pending) await (await lowerPending([p], ctx))();
@@ -189,6 +200,7 @@ async function streamPending(p: PendingDocument, ctx: SyncContext): Promise<void
   try {
     await store.beginDocument(file.path, generation);
     for (let chunk = p.prepared.windows; chunk.length > 0; chunk = nextWindows(p.prepared.more!, chunkWindows)) {
+      ctx.step(p.item, passageStep(passageIds.length, text.length, chunk));
       const [states] = await lowerDocuments([chunk], lowerContext(ctx));
       const passages = chunk.map((w) => passageRecord(file.path, text, w, generation));
       for (const w of chunk) tokens.add(w);
@@ -213,6 +225,19 @@ async function streamPending(p: PendingDocument, ctx: SyncContext): Promise<void
   ctx.tracker.setStatus(p.item.path, p.item.folder, 'done');
   ctx.tracker.recordDocument(p.size, tokens.count);
   ctx.emit({ type: 'documentIndexed', path: p.item.path, passages: passageIds.length, tokens: stored });
+}
+
+/**
+ * "passage 256 of about 900": a long document is cut as it streams, so its passage count is
+ * estimated from the characters the windows cut so far cover.
+ */
+export function passageStep(done: number, textLength: number, chunk: PassageWindow[]): string {
+  const first = chunk[0].charStart;
+  const last = chunk[chunk.length - 1].charStart;
+  // Windows overlap: a passage advances by the distance between window starts.
+  const stride = chunk.length > 1 ? (last - first) / (chunk.length - 1) : 0;
+  const after = stride > 0 ? Math.ceil((textLength - chunk[chunk.length - 1].charEnd) / stride) : 0;
+  return `passage ${done + 1} of about ${done + chunk.length + Math.max(0, after)}`;
 }
 
 /** A document's own problem: recorded as failed unless the work was cancelled or the file changed. */
