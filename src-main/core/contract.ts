@@ -91,6 +91,8 @@ export const DocumentInfoSchema = z.object({
   reason: z.string().optional(),
   passages: z.number().int(),
   warnings: z.array(z.string()).optional(),
+  /** Pages (or images) whose text was read by OCR. */
+  ocrPages: z.number().int().optional(),
 });
 
 export const SettingsSchema = z.object({

@@ -56,6 +56,9 @@ export interface PreparedDocument {
   text: string;
   encoding?: string;
   warnings: string[];
+  /** Pages read by OCR, and whether OCR was on for this read (the record keeps both). */
+  ocrPages?: number;
+  isOcrOn: boolean;
   /** Its first windows: all of them, unless `more` is set. */
   windows: PassageWindow[];
   /** A document of more than chunkWindows windows: the rest, cut on demand. */
@@ -84,7 +87,7 @@ export async function prepareDocument(file: FileOnDisk, ctx: PrepareContext): Pr
   });
   const windows = nextWindows(cut, chunkWindows + 1);
   if (windows.length === 0) throw new DeskError('EXTRACT_EMPTY', 'no text to index');
-  const prepared = { file, text: extracted.text, encoding: extracted.encoding, warnings: extracted.warnings, windows };
+  const prepared = { file, text: extracted.text, encoding: extracted.encoding, warnings: extracted.warnings, ocrPages: extracted.ocrPages, isOcrOn: ocr !== undefined, windows };
   if (windows.length <= chunkWindows) return prepared;
   return { ...prepared, windows: windows.slice(0, chunkWindows), more: withFirst(windows[chunkWindows], cut) };
 }
@@ -162,6 +165,8 @@ export function documentRecord(prepared: PreparedDocument, passageIds: string[],
     generation,
     encoding: prepared.encoding,
     warnings: prepared.warnings.length > 0 ? prepared.warnings : undefined,
+    ...(prepared.ocrPages ? { ocrPages: prepared.ocrPages } : {}),
+    ...(prepared.isOcrOn ? { ocrOn: true } : {}),
     indexedAt: Date.now(),
   };
 }

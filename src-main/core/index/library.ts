@@ -271,7 +271,7 @@ export class Library implements LibraryControl {
       for (const problem of problems) await this.recordProblem(folder, problem);
       for (const file of files) {
         const doc = this.runtime.store.getDocument(file.path);
-        if (!doc || !isCurrent(doc, file.size, file.mtimeMs, this.runtime.settings.maxFileBytes)) this.enqueue({ ...file, folder });
+        if (!doc || !isCurrent(doc, file.size, file.mtimeMs, this.runtime.settings)) this.enqueue({ ...file, folder });
       }
     } finally {
       this.pendingScans--;
@@ -308,7 +308,7 @@ export class Library implements LibraryControl {
     const files = await scanFolder(dirname(item.path)).catch(() => []);
     for (const file of files) {
       const doc = this.runtime.store.getDocument(file.path);
-      if (!doc || !isCurrent(doc, file.size, file.mtimeMs, this.runtime.settings.maxFileBytes)) this.enqueue({ ...file, folder: item.folder });
+      if (!doc || !isCurrent(doc, file.size, file.mtimeMs, this.runtime.settings)) this.enqueue({ ...file, folder: item.folder });
     }
   }
 

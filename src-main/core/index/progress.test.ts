@@ -4,6 +4,7 @@ import { chunkWindows } from './encode-document';
 import { ProgressTracker, Throttle } from './progress';
 import { passageStep } from './sync-document';
 import { cleanup, openLogged, prose, tempDir, tinyOptions, writeFiles } from './test-kit';
+import { mixedPdf } from '../text/testing-scans';
 import { WorkQueue } from './work-queue';
 
 describe('ProgressTracker', () => {
@@ -85,6 +86,21 @@ describe('progress of a real library indexing a folder', () => {
       expect(steps[0]).toMatch(/^passage 1 of about \d+$/);
       expect(steps.some((step) => new RegExp(`^passage ${chunkWindows + 1} of about \\d+$`).test(step))).toBe(true);
       expect(log.indexedPaths().sort()).toEqual([...all].sort());
+    } finally {
+      await library.close();
+    }
+  });
+
+  it('names the OCR page of the file being OCR\'d', { timeout: 120_000 }, async () => {
+    const docs = join(root, 'scans');
+    writeFiles(docs, { 'scan.pdf': await mixedPdf([{ scan: ['The kettle is copper.'] }, { scan: ['The meadow is green.'] }], 150) });
+    const { library, log } = await openLogged(tinyOptions(join(root, 'db-ocr'), join(root, 'graphs'), { progressIntervalMs: 0 }));
+    try {
+      await library.addFolder(docs);
+      await library.whenIdle();
+      const steps = log.of('indexProgress').flatMap((e) => e.folders).filter((f) => f.currentFile === join(docs, 'scan.pdf') && f.currentStep);
+      expect([...new Set(steps.map((f) => f.currentStep))]).toEqual(['OCR page 1/2', 'OCR page 2/2']);
+      expect(library.documents()[0]).toMatchObject({ status: 'done', ocrPages: 2, ocrOn: true });
     } finally {
       await library.close();
     }

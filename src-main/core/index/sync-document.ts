@@ -22,7 +22,7 @@ import { sha256File } from './file-hash';
 import { isIndexablePath } from './path-rules';
 import type { ProgressTracker } from './progress';
 import type { Runtime } from './runtime';
-import type { IndexEvent } from './types';
+import type { IndexEvent, IndexSettings } from './types';
 import type { WorkItem } from './work-queue';
 
 /** What bringing paths in line needs from the library. */
@@ -70,10 +70,18 @@ const isFinal = (status: string) => status === 'done' || status === 'failed' || 
  * The fast pre-check: a final record with the same size and mtime (and the same verdict of the
  * size cap) is current without reading the file.
  */
-export function isCurrent(doc: DocumentRecord, size: number, mtimeMs: number, maxFileBytes: number): boolean {
-  const isTooLarge = size > maxFileBytes;
+export function isCurrent(doc: DocumentRecord, size: number, mtimeMs: number, settings: Pick<IndexSettings, 'maxFileBytes' | 'ocr'>): boolean {
+  const isTooLarge = size > settings.maxFileBytes;
   const wasTooLarge = doc.code === 'FILE_TOO_LARGE';
-  return isFinal(doc.status) && doc.size === size && doc.mtimeMs === mtimeMs && isTooLarge === wasTooLarge;
+  return isFinal(doc.status) && doc.size === size && doc.mtimeMs === mtimeMs && isTooLarge === wasTooLarge && !awaitsOcr(doc, settings.ocr);
+}
+
+/**
+ * No text was found while OCR was off (a scan, an image): once OCR is on it is read again. With
+ * OCR turned off nothing is read again: what OCR read stays.
+ */
+function awaitsOcr(doc: DocumentRecord, ocr: boolean | undefined): boolean {
+  return ocr !== false && doc.code === 'EXTRACT_EMPTY' && doc.ocrOn !== true;
 }
 
 /**
@@ -98,12 +106,12 @@ export async function prepareSync(item: WorkItem, ctx: SyncContext): Promise<Pen
   }
   if (!ctx.readingAhead) ctx.tracker.current = { ...item, size: before.size };
   const file = { path, folder, size: before.size, mtimeMs: before.mtimeMs, sha256: '' };
-  if (doc && isCurrent(doc, file.size, file.mtimeMs, settings.maxFileBytes)) return;
+  if (doc && isCurrent(doc, file.size, file.mtimeMs, settings)) return;
   if (file.size > settings.maxFileBytes) return void (await fail(ctx, file, doc, tooLarge(file.size, settings.maxFileBytes)));
 
   try {
     file.sha256 = await sha256File(path, ctx.signal);
-    if (doc && isFinal(doc.status) && doc.sha256 === file.sha256) return void (await keep(ctx, doc, file));
+    if (doc && isFinal(doc.status) && doc.sha256 === file.sha256 && !awaitsOcr(doc, settings.ocr)) return void (await keep(ctx, doc, file));
     // OCR is the slow step of a scan: its page count shows beside the file, even one read ahead.
     const onStep = (text: string) => ctx.step(item, text);
     const prepared = await prepareDocument(file, { tokenizer: ctx.runtime.tokenizer, settings, signal: ctx.signal, onStep });
@@ -288,7 +296,8 @@ async function fail(
   doc: DocumentRecord | undefined,
   failure: Failure,
 ): Promise<void> {
-  const isSame = doc && doc.status === failure.status && doc.code === failure.code && doc.reason === failure.reason;
+  const isOcrOn = ctx.runtime.settings.ocr !== false;
+  const isSame = doc && doc.status === failure.status && doc.code === failure.code && doc.reason === failure.reason && (doc.ocrOn === true) === isOcrOn;
   if (!isSame || doc.size !== file.size || doc.mtimeMs !== file.mtimeMs) {
     await ctx.runtime.store.putDocumentStatus({
       path: file.path,
@@ -300,6 +309,7 @@ async function fail(
       code: failure.code,
       reason: failure.reason,
       passageIds: [],
+      ...(isOcrOn ? { ocrOn: true } : {}),
       indexedAt: Date.now(),
     });
   }

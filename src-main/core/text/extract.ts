@@ -123,7 +123,7 @@ async function extractImage(bytes: Uint8Array, ocr?: OcrOptions): Promise<Extrac
   if (!ocr) throw new DeskError('EXTRACT_EMPTY', 'images are read only by OCR, which is off in Settings');
   ocr.onProgress?.('OCR page 1/1');
   const text = await recognizeImage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), ocr.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS);
-  return { text: tidyText(text.replace(/\r\n?/g, '\n')), warnings: ['OCR: text read from the image'] };
+  return { text: tidyText(text.replace(/\r\n?/g, '\n')), warnings: ['OCR: text read from the image'], ocrPages: 1 };
 }
 
 /** Decodes bytes; a file of only whitespace is "empty" whatever its markup would have made of it. */
