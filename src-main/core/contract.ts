@@ -108,7 +108,7 @@ export const SettingsSchema = z.object({
   overlapTokens: z.number().int().min(0).max(256),
   /** Per-file size cap; under 1 MB would skip nearly every document. */
   maxFileMb: z.number().min(1).max(4096),
-  /** OCR of PDF pages without a text layer and of images (png, jpg); on by default. */
+  /** OCR of PDF pages without a text layer and of images (png, jpg, tiff); on by default. */
   ocr: z.boolean(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;

@@ -8,6 +8,7 @@ import { extractOdf } from './extract-odf';
 import { extractPdf } from './extract-pdf';
 import { extractPptx } from './extract-pptx';
 import { extractRtf } from './extract-rtf';
+import { extractTiff } from './extract-tiff';
 import { htmlToText } from './html-to-text';
 import { DEFAULT_PAGE_TIMEOUT_MS, type OcrOptions, recognizeImage } from './ocr';
 import { markdownOrPlainText } from './markdown-to-text';
@@ -18,7 +19,7 @@ import type { ExtractedText } from './types';
 /** Extensions (lower case, with the dot) that `extractText` reads. */
 export const SUPPORTED_EXTENSIONS = [
   '.txt', '.md', '.markdown', '.html', '.htm', '.pdf', '.docx', '.epub', '.odt', '.ods', '.odp', '.pptx', '.rtf',
-  '.png', '.jpg', '.jpeg', // read by OCR only
+  '.png', '.jpg', '.jpeg', '.tif', '.tiff', // read by OCR only
 ] as const;
 
 /** True when `extractText` knows the file's extension (case-insensitive). */
@@ -50,6 +51,7 @@ const NO_TEXT: Record<string, string> = {
   '.md': 'no text found after removing Markdown markup',
   '.jpg': 'no text found in the image by OCR',
   '.png': 'no text found in the image by OCR',
+  '.tiff': 'no text found in the image by OCR',
 };
 
 /**
@@ -83,6 +85,8 @@ async function extractByType(ext: string, bytes: Uint8Array, opts: ExtractOption
     case '.png':
     case '.jpg':
       return extractImage(bytes, opts.ocr);
+    case '.tiff':
+      return opts.ocr ? extractTiff(bytes, opts.ocr) : extractImage(bytes);
     case '.docx':
       return extractDocx(bytes, archiveLimits(opts.maxBytes));
     case '.epub':
@@ -115,6 +119,7 @@ function canonical(ext: string): string {
   if (ext === '.markdown') return '.md';
   if (ext === '.htm') return '.html';
   if (ext === '.jpeg') return '.jpg';
+  if (ext === '.tif') return '.tiff';
   return ext;
 }
 
