@@ -276,6 +276,40 @@ describe('desktop UI over the web shell', () => {
     await popup.close();
   });
 
+  it('an answer citing a page opens the viewer at it, with the page in the header', async () => {
+    const q = questions[1]; // tea.pdf: page 1 a short title, page 2 the Darjeeling harvest
+    const cards = await desk.ask(q.question);
+    const api = await askApi(q.question);
+    const pdf = join(docs, q.file);
+    expect(await cards.count()).toBeGreaterThan(0);
+    const viewer = page.getByRole('dialog', { name: q.file });
+    // An answer: the page its own text starts on, not its passage's (an answer card, or one of
+    // the guesses behind the disclosure when none is confident: the tiny model is random).
+    const answer = api.answers.find((a) => a.docPath === pdf && a.page === 2);
+    expect(answer).toBeDefined();
+    const confident = api.answers.filter((a) => a.confidence !== 'none');
+    if (confident.includes(answer!)) {
+      await page.locator('li.card.answer button.open').nth(confident.indexOf(answer!)).click();
+    } else {
+      await page.getByText(/The model's guesses/).click();
+      await page.locator('.guesses button').nth(api.answers.indexOf(answer!)).click();
+    }
+    const mark = viewer.locator('mark');
+    await mark.waitFor();
+    expect(normalize(await mark.innerText())).toBe(normalize(answer!.text));
+    expect(await viewer.getByTestId('viewer-page').innerText()).toBe('p. 2');
+    // Scrolled to it: the highlighted answer lies inside the text's visible box.
+    const inView = () =>
+      mark.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        const box = el.closest('.text')!.getBoundingClientRect();
+        return r.top >= box.top && r.bottom <= box.bottom;
+      });
+    await expect.poll(inView).toBe(true);
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'hidden' });
+  });
+
   it('settings: k in plain words with the trained split, providers of this OS only, every model action in Models', async () => {
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Settings' });

@@ -96,3 +96,11 @@ export function documentNote(doc: { status: string; reason?: string; passages: n
   if (!doc.ocrPages) return passages;
   return `${passages} · read by OCR (${doc.ocrPages} page${doc.ocrPages === 1 ? '' : 's'})`;
 }
+
+/** What a document's "page" is: a slide in a presentation, a chapter in an e-book, else a page. */
+export function pageLabel(path: string, page: number): string {
+  const ext = path.slice(path.lastIndexOf('.')).toLowerCase();
+  if (ext === '.pptx' || ext === '.odp') return `slide ${page}`;
+  if (ext === '.epub') return `ch. ${page}`;
+  return `p. ${page}`;
+}
