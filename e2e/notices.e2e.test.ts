@@ -48,7 +48,7 @@ describe('notices in the UI', () => {
     expect(await notices().count()).toBe(1);
     expect(await notices().innerText()).toMatch(/k 9 does not fit the model "tiny-bert-qa" \(4 layers\)/);
     // Back to the window re-reads app.info (which still lists the notice): no second copy.
-    await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/app.info')), page.evaluate(() => dispatchEvent(new Event('focus')))]);
+    await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/app.info')), page.evaluate('dispatchEvent(new Event("focus"))')]);
     expect(await notices().count()).toBe(1);
   });
 
