@@ -490,13 +490,14 @@ export class Library implements LibraryControl {
         this.throttle.schedule();
       },
       working: (item) => {
-        this.tracker.current = item;
+        this.tracker.setWorking(item);
         this.throttle.schedule();
       },
       step: (item, text) => {
         this.tracker.setStep(item, text);
         this.throttle.schedule();
       },
+      endStep: (item) => this.tracker.endStep(item.path),
       onBatch: (tokens) => {
         this.lowerBatchCount++;
         this.recordWork(tokens);

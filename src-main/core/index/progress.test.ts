@@ -40,6 +40,36 @@ describe('ProgressTracker', () => {
   });
 });
 
+describe('ProgressTracker steps', () => {
+  it('keeps a file in a step (OCR) current while others go through the lower pass, then follows them', () => {
+    const tracker = new ProgressTracker();
+    const queue = new WorkQueue();
+    const scan = { path: '/f/scan.pdf', folder: '/f', size: 10 };
+    const note = { path: '/f/note.txt', folder: '/f', size: 10 };
+    queue.push(scan);
+    queue.push(note);
+    tracker.setStep(scan, 'OCR page 3/12');
+    tracker.setWorking(note);
+    expect(tracker.snapshot(['/f'], queue)[0]).toMatchObject({ currentFile: scan.path, currentStep: 'OCR page 3/12' });
+    tracker.endStep(scan.path);
+    tracker.setWorking(note);
+    const [f] = tracker.snapshot(['/f'], queue);
+    expect(f.currentFile).toBe(note.path);
+    expect(f.currentStep).toBeUndefined();
+  });
+
+  it('counts a file whose lower pass is done as done before its group is stored, once', () => {
+    const tracker = new ProgressTracker();
+    for (const name of ['a', 'b', 'c']) tracker.setStatus(`/f/${name}.txt`, '/f', 'queued');
+    const pending = ['a', 'b', 'c'].map((name) => ({ path: `/f/${name}.txt`, folder: '/f', size: 1 }));
+    tracker.markLowered('/f/a.txt');
+    expect(tracker.snapshot(['/f'], pending)[0]).toMatchObject({ total: 3, done: 1, queued: 2 });
+    tracker.setStatus('/f/a.txt', '/f', 'done'); // stored
+    tracker.settle('/f/a.txt');
+    expect(tracker.snapshot(['/f'], pending.slice(1))[0]).toMatchObject({ total: 3, done: 1, queued: 2 });
+  });
+});
+
 describe('Throttle', () => {
   it('runs at most once per interval and always delivers the last call', async () => {
     let calls = 0;

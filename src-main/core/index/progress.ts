@@ -65,6 +65,20 @@ export class ProgressTracker {
     this.step = { path: item.path, text };
   }
 
+  /** The step of `path` is over (its OCR finished, say). */
+  endStep(path: string): void {
+    if (this.step?.path === path) this.step = undefined;
+  }
+
+  /**
+   * `item` is in the lower pass. While another file is in a step (OCR of a file read ahead,
+   * the slow part) that one stays current: its progress is the one worth reading.
+   */
+  setWorking(item: { path: string; folder: string; size: number }): void {
+    if (this.step && this.step.path !== item.path) return;
+    this.current = item;
+  }
+
   /** `tokens` went through the lower pass in `ms` of work (extraction included). */
   recordBatch(tokens: number, ms: number, now = Date.now()): void {
     this.samples.push({ at: now, tokens, ms });

@@ -49,6 +49,8 @@ export interface SyncContext {
   settled(item: WorkItem): void;
   /** A step inside `item` worth showing ("OCR page 12/40"); it becomes the current file. */
   step(item: WorkItem, text: string): void;
+  /** `item`'s step is over (its extraction finished). */
+  endStep(item: WorkItem): void;
   /** Reading the next group while another encodes: the progress's current file stays the encoding one. */
   readingAhead?: boolean;
 }
@@ -114,7 +116,7 @@ export async function prepareSync(item: WorkItem, ctx: SyncContext): Promise<Pen
     if (doc && isFinal(doc.status) && doc.sha256 === file.sha256 && !awaitsOcr(doc, settings.ocr)) return void (await keep(ctx, doc, file));
     // OCR is the slow step of a scan: its page count shows beside the file, even one read ahead.
     const onStep = (text: string) => ctx.step(item, text);
-    const prepared = await prepareDocument(file, { tokenizer: ctx.runtime.tokenizer, settings, signal: ctx.signal, onStep });
+    const prepared = await prepareDocument(file, { tokenizer: ctx.runtime.tokenizer, settings, signal: ctx.signal, onStep }).finally(() => ctx.endStep(item));
     return { item, size: before.size, mtimeMs: before.mtimeMs, stored: doc, prepared };
   } catch (err) {
     await failPending(ctx, { item, size: before.size, mtimeMs: before.mtimeMs, stored: doc, file }, err);
