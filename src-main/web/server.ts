@@ -50,15 +50,15 @@ export interface WebServer {
 
 const heartbeatMs = 15_000;
 
-/** HTTP status for each error code; expected failures not listed are 422 (understood, not doable). */
-const statusOf: Record<string, number> = { BAD_REQUEST: 400, UNAUTHORIZED: 401, FORBIDDEN: 403, NOT_FOUND: 404, INTERNAL: 500 };
+/** HTTP status of the transport's own failures and of a bug; the service's expected failures travel in a 200 Result. */
+const statusOf = { BAD_REQUEST: 400, UNAUTHORIZED: 401, FORBIDDEN: 403, INTERNAL: 500 } as const;
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { ...securityHeaders, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
 }
 
-function sendError(res: ServerResponse, code: string, message: string): void {
-  sendJson(res, statusOf[code] ?? 422, { code, message });
+function sendError(res: ServerResponse, code: keyof typeof statusOf, message: string): void {
+  sendJson(res, statusOf[code], { code, message });
 }
 
 /** Reads a body up to `limit` bytes; resolves null when it is larger, undefined when the client went away (or timed out). */
