@@ -124,8 +124,8 @@ export async function runLoadBench(options: LoadBenchOptions): Promise<LoadBench
         result.requests++;
         try {
           const response = await ask(question, `client-${c}`);
-          await response.arrayBuffer();
-          if (response.status === 200) {
+          const body = (await response.json().catch(() => null)) as { ok?: boolean } | null;
+          if (response.status === 200 && body?.ok === true) {
             result.answered++;
             latencies.push(performance.now() - t0);
           } else if (response.status === 503) {

@@ -75,6 +75,8 @@ export const FolderProgressSchema = z.object({
   failed: z.number().int(),
   skipped: z.number().int(),
   currentFile: z.string().optional(),
+  /** A step inside the current file: "OCR page 12/40", "passage 256 of about 900". */
+  currentStep: z.string().optional(),
   tokensPerSecond: z.number(),
   etaSeconds: z.number().optional(),
 });
@@ -89,6 +91,8 @@ export const DocumentInfoSchema = z.object({
   reason: z.string().optional(),
   passages: z.number().int(),
   warnings: z.array(z.string()).optional(),
+  /** Pages (or images) whose text was read by OCR. */
+  ocrPages: z.number().int().optional(),
 });
 
 export const SettingsSchema = z.object({
@@ -104,7 +108,7 @@ export const SettingsSchema = z.object({
   overlapTokens: z.number().int().min(0).max(256),
   /** Per-file size cap; under 1 MB would skip nearly every document. */
   maxFileMb: z.number().min(1).max(4096),
-  /** OCR of PDF pages without a text layer and of images (png, jpg); on by default. */
+  /** OCR of PDF pages without a text layer and of images (png, jpg, tiff); on by default. */
   ocr: z.boolean(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;

@@ -427,7 +427,7 @@ export class DeskService implements DeskApi {
     await this.checkK(update.k, update.model === undefined ? before.model : update.model);
     const after = await this.settings.update(update);
     const changed = (key: keyof Settings) => before[key] !== after[key];
-    const touchesLibrary = reload || (['model', 'k', 'precision', 'provider', 'windowTokens', 'overlapTokens', 'maxFileMb'] as const).some(changed);
+    const touchesLibrary = reload || (['model', 'k', 'precision', 'provider', 'windowTokens', 'overlapTokens', 'maxFileMb', 'ocr'] as const).some(changed);
     if (touchesLibrary) {
       try {
         await this.reconfigure();
@@ -546,6 +546,7 @@ export class DeskService implements DeskApi {
         ...(d.code ? { code: d.code } : {}),
         ...(d.reason ? { reason: d.reason } : {}),
         passages: d.passageIds.length,
+        ...(d.ocrPages ? { ocrPages: d.ocrPages } : {}),
         ...(d.warnings?.length ? { warnings: d.warnings } : {}),
       }));
     return { documents };

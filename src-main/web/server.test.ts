@@ -115,22 +115,29 @@ describe('web shell server', () => {
     const malformed = await api('app.info', '{"not json');
     expect(malformed.status).toBe(400);
     expect(JSON.parse(malformed.body)).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/JSON/) });
-    expect(JSON.parse((await api('folders.add', '{"path": 7}')).body)).toMatchObject({ code: 'BAD_REQUEST' });
-    expect((await api('nope.nothing', '{}')).status).toBe(400);
     expect((await send(server, '/api/app.info', { headers: { [TOKEN_HEADER]: server.token } })).status).toBe(400);
     expect((await api('ask', JSON.stringify({ question: 'x'.repeat(5000) }))).status).toBe(413);
+  });
+
+  it('answers what the contract refuses as a typed {ok: false} with 200, not a 4xx the browser logs as an error', async () => {
+    const invalid = await api('folders.add', '{"path": 7}');
+    expect(invalid.status).toBe(200);
+    expect(JSON.parse(invalid.body)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/folders\.add/) } });
+    const unknown = await api('nope.nothing', '{}');
+    expect(unknown.status).toBe(200);
+    expect(JSON.parse(unknown.body)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
   });
 
   it('carries calls to the service and its errors with their codes', async () => {
     const info = await api('app.info', '');
     expect(info.status).toBe(200);
-    expect(JSON.parse(info.body)).toMatchObject({ shell: 'web', model: null });
+    expect(JSON.parse(info.body)).toMatchObject({ ok: true, value: { shell: 'web', model: null } });
     const missing = await api('documents.open', JSON.stringify({ path: '/etc/passwd' }));
-    expect(missing.status).toBe(404);
-    expect(JSON.parse(missing.body)).toMatchObject({ code: 'NOT_FOUND' });
+    expect(missing.status).toBe(200);
+    expect(JSON.parse(missing.body)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     const empty = await api('ask', JSON.stringify({ question: '   ' }));
-    expect(empty.status).toBe(422);
-    expect(JSON.parse(empty.body)).toMatchObject({ code: 'QUESTION_EMPTY' });
+    expect(empty.status).toBe(200);
+    expect(JSON.parse(empty.body)).toMatchObject({ ok: false, error: { code: 'QUESTION_EMPTY' } });
   });
 
   it('streams contract events over server-sent events', async () => {
@@ -185,9 +192,9 @@ describe('web shell server', () => {
         headers: { [TOKEN_HEADER]: big.token, 'content-type': 'application/json' },
         body: JSON.stringify(keys),
       });
-      expect(reply.status).toBe(400);
+      expect(reply.status).toBe(200);
       expect(reply.body.length).toBeLessThan(400);
-      expect(JSON.parse(reply.body).message).toMatch(/unknown keys "key0", .* and 59995 more/);
+      expect(JSON.parse(reply.body).error.message).toMatch(/unknown keys "key0", .* and 59995 more/);
     } finally {
       await big.close();
     }

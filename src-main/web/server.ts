@@ -1,6 +1,11 @@
 /**
  * The loopback web shell: the contract over HTTP on 127.0.0.1 only.
- *   POST /api/<method>   JSON request → JSON response (errors: {code, message} with a 4xx/5xx)
+ *   POST /api/<method>   JSON request → 200 with the service's Result envelope: {ok: true, value}, or
+ *                        {ok: false, error: {code, message}} for an expected failure (a typed DeskError,
+ *                        a payload the contract refuses). Browsers log every 4xx as a console error, so
+ *                        only failures of the transport itself (token, URL, body size or JSON, timeout)
+ *                        and bugs (INTERNAL, 500) answer {code, message} with a 4xx/5xx status, and so does
+ *                        a full question queue (BUSY, 503: try again), which a client must tell apart.
  *   GET  /api/events     server-sent events, one DeskEvent per message
  *   GET  /...            the built UI (out/web), with the strict CSP
  * Every request needs the run's token (security.ts); the server carries calls, it decides nothing.
@@ -46,15 +51,18 @@ export interface WebServer {
 
 const heartbeatMs = 15_000;
 
-/** HTTP status for each error code; expected failures not listed are 422 (understood, not doable). */
-const statusOf: Record<string, number> = { BAD_REQUEST: 400, UNAUTHORIZED: 401, FORBIDDEN: 403, NOT_FOUND: 404, SUPERSEDED: 409, INTERNAL: 500, BUSY: 503 };
+/**
+ * HTTP status of the transport's own failures, of a bug, and of BUSY (the question queue is full:
+ * 503, try again); the service's other expected failures travel in a 200 Result.
+ */
+const statusOf = { BAD_REQUEST: 400, UNAUTHORIZED: 401, FORBIDDEN: 403, INTERNAL: 500, BUSY: 503 } as const;
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { ...securityHeaders, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
 }
 
-function sendError(res: ServerResponse, code: string, message: string): void {
-  sendJson(res, statusOf[code] ?? 422, { code, message });
+function sendError(res: ServerResponse, code: keyof typeof statusOf, message: string): void {
+  sendJson(res, statusOf[code], { code, message });
 }
 
 /** Reads a body up to `limit` bytes; resolves null when it is larger, undefined when the client went away (or timed out). */
@@ -127,7 +135,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         }
       }
       const result = await options.backend.handle(method, payload);
-      return result.ok ? sendJson(res, 200, result.value) : sendError(res, result.error.code, result.error.message);
+      if (!result.ok && (result.error.code === 'INTERNAL' || result.error.code === 'BUSY')) return sendError(res, result.error.code, result.error.message);
+      return sendJson(res, 200, result);
     }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 'BAD_REQUEST', 'Pages take GET.');

@@ -36,6 +36,10 @@ export interface LowerContext {
   beforeBatch(): Promise<void>;
   /** `tokens` passage tokens were encoded (or cut, without a model). */
   onBatch(tokens: number): void;
+  /** Every window of `documents[doc]` is through the lower pass (progress counts files as they finish). */
+  onDocument?(doc: number): void;
+  /** The batch now in the lower pass starts with a window of `documents[doc]` (progress's current file). */
+  onWorking?(doc: number): void;
 }
 
 /**
@@ -52,6 +56,9 @@ export interface PreparedDocument {
   text: string;
   encoding?: string;
   warnings: string[];
+  /** Pages read by OCR, and whether OCR was on for this read (the record keeps both). */
+  ocrPages?: number;
+  isOcrOn: boolean;
   /** Its first windows: all of them, unless `more` is set. */
   windows: PassageWindow[];
   /** A document of more than chunkWindows windows: the rest, cut on demand. */
@@ -80,7 +87,7 @@ export async function prepareDocument(file: FileOnDisk, ctx: PrepareContext): Pr
   });
   const windows = nextWindows(cut, chunkWindows + 1);
   if (windows.length === 0) throw new DeskError('EXTRACT_EMPTY', 'no text to index');
-  const prepared = { file, text: extracted.text, encoding: extracted.encoding, warnings: extracted.warnings, windows };
+  const prepared = { file, text: extracted.text, encoding: extracted.encoding, warnings: extracted.warnings, ocrPages: extracted.ocrPages, isOcrOn: ocr !== undefined, windows };
   if (windows.length <= chunkWindows) return prepared;
   return { ...prepared, windows: windows.slice(0, chunkWindows), more: withFirst(windows[chunkWindows], cut) };
 }
@@ -111,8 +118,11 @@ export async function lowerDocuments(documents: PassageWindow[][], ctx: LowerCon
   const all = documents.flatMap((windows, doc) => windows.map((window, index) => ({ window, doc, index })));
   const states: LowerStates[][] = documents.map(() => []);
   const batches = planBatches(all.map(({ window: w }) => w.ids.length), ctx.batchSize).map((b) => b.map((i) => all[i]));
-  const collect = (batch: typeof all, lowered: LowerStates[]) => {
+  const left = documents.map((windows) => windows.length);
+  const collect = (batch: typeof all, lowered: LowerStates[], next?: typeof all) => {
     if (lowered.length > 0) batch.forEach(({ doc, index }, i) => (states[doc][index] = lowered[i])); // [] without a model
+    for (const { doc } of batch) if (--left[doc] === 0) ctx.onDocument?.(doc);
+    if (next) ctx.onWorking?.(next[0].doc);
     ctx.onBatch(batch.reduce((sum, { window: w }) => sum + w.ids.length, 0));
   };
   // The next batch is queued before the one running is awaited, so a lower pass running in its
@@ -123,7 +133,8 @@ export async function lowerDocuments(documents: PassageWindow[][], ctx: LowerCon
     throwIfCancelled(ctx.signal);
     const lowered = ctx.engine ? ctx.engine.lowerPassages(batch.map(({ window: w }) => ({ ids: w.ids, offsets: w.offsets }))) : Promise.resolve([]);
     lowered.catch(() => {}); // observed below, or dropped when an earlier batch failed
-    if (running) collect(running.batch, await running.lowered);
+    if (running) collect(running.batch, await running.lowered, batch);
+    else ctx.onWorking?.(batch[0].doc);
     running = { batch, lowered };
   }
   if (running) collect(running.batch, await running.lowered);
@@ -154,6 +165,8 @@ export function documentRecord(prepared: PreparedDocument, passageIds: string[],
     generation,
     encoding: prepared.encoding,
     warnings: prepared.warnings.length > 0 ? prepared.warnings : undefined,
+    ...(prepared.ocrPages ? { ocrPages: prepared.ocrPages } : {}),
+    ...(prepared.isOcrOn ? { ocrOn: true } : {}),
     indexedAt: Date.now(),
   };
 }

@@ -24,6 +24,8 @@ export interface LibraryOptions {
   watch?: boolean;
   /** How long a file must stop changing before the watcher reports it (default 500 ms). */
   writeSettleMs?: number;
+  /** indexProgress events at most this often (default 100 ms); 0: one for every change, as it happens. */
+  progressIntervalMs?: number;
 }
 
 /** What `reconfigure` may change; anything in the cache identity re-encodes the library. */

@@ -58,7 +58,7 @@ export class Library implements LibraryControl {
     this.runtime = runtime;
     this.options = options;
     this.folders = runtime.store.listFolders();
-    this.throttle = new Throttle(() => this.emit({ type: 'indexProgress', ...this.progress() }), progressIntervalMs);
+    this.throttle = new Throttle(() => this.emit({ type: 'indexProgress', ...this.progress() }), options.progressIntervalMs ?? progressIntervalMs);
     if (options.watch !== false) {
       this.watcher = new FolderWatcher(
         {
@@ -271,7 +271,7 @@ export class Library implements LibraryControl {
       for (const problem of problems) await this.recordProblem(folder, problem);
       for (const file of files) {
         const doc = this.runtime.store.getDocument(file.path);
-        if (!doc || !isCurrent(doc, file.size, file.mtimeMs, this.runtime.settings.maxFileBytes)) this.enqueue({ ...file, folder });
+        if (!doc || !isCurrent(doc, file.size, file.mtimeMs, this.runtime.settings)) this.enqueue({ ...file, folder });
       }
     } finally {
       this.pendingScans--;
@@ -308,7 +308,7 @@ export class Library implements LibraryControl {
     const files = await scanFolder(dirname(item.path)).catch(() => []);
     for (const file of files) {
       const doc = this.runtime.store.getDocument(file.path);
-      if (!doc || !isCurrent(doc, file.size, file.mtimeMs, this.runtime.settings.maxFileBytes)) this.enqueue({ ...file, folder: item.folder });
+      if (!doc || !isCurrent(doc, file.size, file.mtimeMs, this.runtime.settings)) this.enqueue({ ...file, folder: item.folder });
     }
   }
 
@@ -452,6 +452,7 @@ export class Library implements LibraryControl {
   private settle(paths: string[]): void {
     for (const path of paths) {
       this.pending.delete(path);
+      this.tracker.settle(path);
       if (this.tracker.current?.path === path) this.tracker.current = undefined;
     }
     this.changed(paths);
@@ -484,6 +485,19 @@ export class Library implements LibraryControl {
         this.busyMark += Date.now() - pausedAt;
       },
       settled: (item) => this.settle([item.path]),
+      lowered: (item) => {
+        this.tracker.markLowered(item.path);
+        this.throttle.schedule();
+      },
+      working: (item) => {
+        this.tracker.setWorking(item);
+        this.throttle.schedule();
+      },
+      step: (item, text) => {
+        this.tracker.setStep(item, text);
+        this.throttle.schedule();
+      },
+      endStep: (item) => this.tracker.endStep(item.path),
       onBatch: (tokens) => {
         this.lowerBatchCount++;
         this.recordWork(tokens);

@@ -24,6 +24,13 @@ export class ProgressTracker {
   private tokensSeen = 0;
   /** The document being worked on; it counts as queued until it is finished. */
   current?: { path: string; folder: string; size: number };
+  /** A step inside one document worth showing ("OCR page 12/40", "passage 256 of about 900"). */
+  private step?: { path: string; text: string };
+  /**
+   * Documents whose lower pass is complete while their group's store transaction is still to
+   * come: they count as done, so "3 / 43 files" moves as each file finishes, not per group.
+   */
+  private readonly lowered = new Set<string>();
 
   setStatus(path: string, folder: string, status: DocumentStatus): void {
     this.known.set(path, { folder, status });
@@ -39,6 +46,37 @@ export class ProgressTracker {
 
   forgetFolder(folder: string): void {
     for (const [path, k] of this.known) if (k.folder === folder) this.known.delete(path);
+  }
+
+  /** Every lower-pass batch of `path` is through; it is done once its group is stored. */
+  markLowered(path: string): void {
+    this.lowered.add(path);
+  }
+
+  /** `path` was stored, failed or dropped: its final status (setStatus) speaks for it now. */
+  settle(path: string): void {
+    this.lowered.delete(path);
+    if (this.step?.path === path) this.step = undefined;
+  }
+
+  /** Shows `text` beside the file being worked on; `path` becomes the current file. */
+  setStep(item: { path: string; folder: string; size: number }, text: string): void {
+    this.current = item;
+    this.step = { path: item.path, text };
+  }
+
+  /** The step of `path` is over (its OCR finished, say). */
+  endStep(path: string): void {
+    if (this.step?.path === path) this.step = undefined;
+  }
+
+  /**
+   * `item` is in the lower pass. While another file is in a step (OCR of a file read ahead,
+   * the slow part) that one stays current: its progress is the one worth reading.
+   */
+  setWorking(item: { path: string; folder: string; size: number }): void {
+    if (this.step && this.step.path !== item.path) return;
+    this.current = item;
   }
 
   /** `tokens` went through the lower pass in `ms` of work (extraction included). */
@@ -69,8 +107,12 @@ export class ProgressTracker {
       const current = this.current?.folder === folder ? this.current : undefined;
       if (current) waiting.set(current.path, current.size);
       const counts = { done: 0, failed: 0, skipped: 0, other: 0 };
+      for (const path of this.lowered) {
+        if (!waiting.delete(path)) continue;
+        counts.done++;
+      }
       for (const [path, k] of this.known) {
-        if (k.folder !== folder || waiting.has(path)) continue;
+        if (k.folder !== folder || waiting.has(path) || this.lowered.has(path)) continue;
         if (k.status === 'done' || k.status === 'failed' || k.status === 'skipped') counts[k.status]++;
         else counts.other++;
       }
@@ -84,6 +126,7 @@ export class ProgressTracker {
         failed: counts.failed,
         skipped: counts.skipped,
         currentFile: current?.path,
+        ...(current && this.step?.path === current.path ? { currentStep: this.step.text } : {}),
         tokensPerSecond: Math.round(tps),
         etaSeconds: queued > 0 && tps > 0 ? Math.ceil((remainingBytes * tokensPerByte) / tps) : undefined,
       };
@@ -105,6 +148,7 @@ export class Throttle {
   ) {}
 
   schedule(): void {
+    if (this.intervalMs === 0) return this.run(); // every change, as it happens (tests, a log)
     if (this.timer) return;
     const wait = Math.max(0, this.last + this.intervalMs - Date.now());
     this.timer = setTimeout(() => this.run(), wait);

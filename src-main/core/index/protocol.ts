@@ -59,8 +59,12 @@ export const RequestSchema = z.object({ kind: z.literal('call'), id: z.number().
 
 const count = z.number().int().min(0);
 
-/** A document record as the indexer sends it (store/types.ts DocumentRecord). */
-const DocumentRecordSchema = z.object({
+/**
+ * A document record as the indexer sends it (store/types.ts DocumentRecord): the fields the host
+ * reads are checked; a field added to the record later passes through unchecked rather than being
+ * dropped on the way (loose).
+ */
+const DocumentRecordSchema = z.looseObject({
   path: z.string(),
   folder: z.string(),
   sha256: z.string(),
@@ -76,6 +80,8 @@ const DocumentRecordSchema = z.object({
   encoding: z.string().optional(),
   warnings: z.array(z.string()).optional(),
   indexedAt: z.number().optional(),
+  ocrPages: count.optional(),
+  ocrOn: z.boolean().optional(),
 });
 
 /** Index events are the contract's events of the same name, with their `type`. */

@@ -2,6 +2,7 @@ import { lstat } from 'node:fs/promises';
 import { nextGeneration } from '../store/cache-key';
 import type { DocumentRecord, DocumentWrite } from '../store/types';
 import type { LowerStates } from '../model/types';
+import type { PassageWindow } from '../text/types';
 import {
   chunkWindows,
   documentRecord,
@@ -21,7 +22,7 @@ import { sha256File } from './file-hash';
 import { isIndexablePath } from './path-rules';
 import type { ProgressTracker } from './progress';
 import type { Runtime } from './runtime';
-import type { IndexEvent } from './types';
+import type { IndexEvent, IndexSettings } from './types';
 import type { WorkItem } from './work-queue';
 
 /** What bringing paths in line needs from the library. */
@@ -40,8 +41,16 @@ export interface SyncContext {
   /** Awaited before each lower-pass batch (pause holds here). */
   beforeBatch(): Promise<void>;
   onBatch(tokens: number): void;
+  /** `item` is in the lower pass now: it becomes progress's current file. */
+  working(item: WorkItem): void;
+  /** Every lower-pass batch of `item` is through (it waits for its group's store transaction). */
+  lowered(item: WorkItem): void;
   /** A pending document was stored, failed or dropped: it is no longer being worked on. */
   settled(item: WorkItem): void;
+  /** A step inside `item` worth showing ("OCR page 12/40"); it becomes the current file. */
+  step(item: WorkItem, text: string): void;
+  /** `item`'s step is over (its extraction finished). */
+  endStep(item: WorkItem): void;
   /** Reading the next group while another encodes: the progress's current file stays the encoding one. */
   readingAhead?: boolean;
 }
@@ -63,10 +72,18 @@ const isFinal = (status: string) => status === 'done' || status === 'failed' || 
  * The fast pre-check: a final record with the same size and mtime (and the same verdict of the
  * size cap) is current without reading the file.
  */
-export function isCurrent(doc: DocumentRecord, size: number, mtimeMs: number, maxFileBytes: number): boolean {
-  const isTooLarge = size > maxFileBytes;
+export function isCurrent(doc: DocumentRecord, size: number, mtimeMs: number, settings: Pick<IndexSettings, 'maxFileBytes' | 'ocr'>): boolean {
+  const isTooLarge = size > settings.maxFileBytes;
   const wasTooLarge = doc.code === 'FILE_TOO_LARGE';
-  return isFinal(doc.status) && doc.size === size && doc.mtimeMs === mtimeMs && isTooLarge === wasTooLarge;
+  return isFinal(doc.status) && doc.size === size && doc.mtimeMs === mtimeMs && isTooLarge === wasTooLarge && !awaitsOcr(doc, settings.ocr);
+}
+
+/**
+ * No text was found while OCR was off (a scan, an image): once OCR is on it is read again. With
+ * OCR turned off nothing is read again: what OCR read stays.
+ */
+function awaitsOcr(doc: DocumentRecord, ocr: boolean | undefined): boolean {
+  return ocr !== false && doc.code === 'EXTRACT_EMPTY' && doc.ocrOn !== true;
 }
 
 /**
@@ -91,13 +108,15 @@ export async function prepareSync(item: WorkItem, ctx: SyncContext): Promise<Pen
   }
   if (!ctx.readingAhead) ctx.tracker.current = { ...item, size: before.size };
   const file = { path, folder, size: before.size, mtimeMs: before.mtimeMs, sha256: '' };
-  if (doc && isCurrent(doc, file.size, file.mtimeMs, settings.maxFileBytes)) return;
+  if (doc && isCurrent(doc, file.size, file.mtimeMs, settings)) return;
   if (file.size > settings.maxFileBytes) return void (await fail(ctx, file, doc, tooLarge(file.size, settings.maxFileBytes)));
 
   try {
     file.sha256 = await sha256File(path, ctx.signal);
-    if (doc && isFinal(doc.status) && doc.sha256 === file.sha256) return void (await keep(ctx, doc, file));
-    const prepared = await prepareDocument(file, { tokenizer: ctx.runtime.tokenizer, settings, signal: ctx.signal });
+    if (doc && isFinal(doc.status) && doc.sha256 === file.sha256 && !awaitsOcr(doc, settings.ocr)) return void (await keep(ctx, doc, file));
+    // OCR is the slow step of a scan: its page count shows beside the file, even one read ahead.
+    const onStep = (text: string) => ctx.step(item, text);
+    const prepared = await prepareDocument(file, { tokenizer: ctx.runtime.tokenizer, settings, signal: ctx.signal, onStep }).finally(() => ctx.endStep(item));
     return { item, size: before.size, mtimeMs: before.mtimeMs, stored: doc, prepared };
   } catch (err) {
     await failPending(ctx, { item, size: before.size, mtimeMs: before.mtimeMs, stored: doc, file }, err);
@@ -120,7 +139,9 @@ export async function lowerPending(all: PendingDocument[], ctx: SyncContext): Pr
   if (pending.length === 0) return async () => {};
   let states: LowerStates[][];
   try {
-    states = await lowerDocuments(pending.map((p) => p.prepared.windows), lowerContext(ctx));
+    const onDocument = (doc: number) => ctx.lowered(pending[doc].item);
+    const onWorking = (doc: number) => ctx.working({ ...pending[doc].item, size: pending[doc].size });
+    states = await lowerDocuments(pending.map((p) => p.prepared.windows), { ...lowerContext(ctx), onDocument, onWorking });
   } catch (err) {
     if (pending.length > 1 && !ctx.signal.aborted) {
       for (const p of pending) await (await lowerPending([p], ctx))();
@@ -189,6 +210,7 @@ async function streamPending(p: PendingDocument, ctx: SyncContext): Promise<void
   try {
     await store.beginDocument(file.path, generation);
     for (let chunk = p.prepared.windows; chunk.length > 0; chunk = nextWindows(p.prepared.more!, chunkWindows)) {
+      ctx.step(p.item, passageStep(passageIds.length, text.length, chunk));
       const [states] = await lowerDocuments([chunk], lowerContext(ctx));
       const passages = chunk.map((w) => passageRecord(file.path, text, w, generation));
       for (const w of chunk) tokens.add(w);
@@ -213,6 +235,19 @@ async function streamPending(p: PendingDocument, ctx: SyncContext): Promise<void
   ctx.tracker.setStatus(p.item.path, p.item.folder, 'done');
   ctx.tracker.recordDocument(p.size, tokens.count);
   ctx.emit({ type: 'documentIndexed', path: p.item.path, passages: passageIds.length, tokens: stored });
+}
+
+/**
+ * "passage 256 of about 900": a long document is cut as it streams, so its passage count is
+ * estimated from the characters the windows cut so far cover.
+ */
+export function passageStep(done: number, textLength: number, chunk: PassageWindow[]): string {
+  const first = chunk[0].charStart;
+  const last = chunk[chunk.length - 1].charStart;
+  // Windows overlap: a passage advances by the distance between window starts.
+  const stride = chunk.length > 1 ? (last - first) / (chunk.length - 1) : 0;
+  const after = stride > 0 ? Math.ceil((textLength - chunk[chunk.length - 1].charEnd) / stride) : 0;
+  return `passage ${done + 1} of about ${done + chunk.length + Math.max(0, after)}`;
 }
 
 /** A document's own problem: recorded as failed unless the work was cancelled or the file changed. */
@@ -263,7 +298,8 @@ async function fail(
   doc: DocumentRecord | undefined,
   failure: Failure,
 ): Promise<void> {
-  const isSame = doc && doc.status === failure.status && doc.code === failure.code && doc.reason === failure.reason;
+  const isOcrOn = ctx.runtime.settings.ocr !== false;
+  const isSame = doc && doc.status === failure.status && doc.code === failure.code && doc.reason === failure.reason && (doc.ocrOn === true) === isOcrOn;
   if (!isSame || doc.size !== file.size || doc.mtimeMs !== file.mtimeMs) {
     await ctx.runtime.store.putDocumentStatus({
       path: file.path,
@@ -275,6 +311,7 @@ async function fail(
       code: failure.code,
       reason: failure.reason,
       passageIds: [],
+      ...(isOcrOn ? { ocrOn: true } : {}),
       indexedAt: Date.now(),
     });
   }

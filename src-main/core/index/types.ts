@@ -22,6 +22,8 @@ export interface FolderProgress {
   failed: number;
   skipped: number;
   currentFile?: string;
+  /** A step inside the current file: "OCR page 12/40", "passage 256 of about 900". */
+  currentStep?: string;
   tokensPerSecond: number;
   etaSeconds?: number;
 }

@@ -36,6 +36,10 @@ export interface DocumentRecord {
   generation?: string;
   encoding?: string;
   warnings?: string[];
+  /** Pages (or images) whose text was read by OCR. */
+  ocrPages?: number;
+  /** OCR was on when this record was written: a "no text found" with OCR off is read again once it is on. */
+  ocrOn?: boolean;
   indexedAt?: number;
 }
 

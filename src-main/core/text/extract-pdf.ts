@@ -73,8 +73,8 @@ export async function extractPdf(bytes: Uint8Array, signal?: AbortSignal, ocr?: 
     if (doc.numPages > 0 && unreadable === doc.numPages) {
       throw new DeskError('EXTRACT_FAILED', `corrupt PDF: no page could be read (${warnings[0]})`);
     }
-    if (ocr) await ocrPages(doc, pages.filter((p) => !hasTextLayer(p.text)), ocr, warnings, signal);
-    return { ...joinPages(pages), warnings };
+    const read = ocr ? await ocrPages(doc, pages.filter((p) => !hasTextLayer(p.text)), ocr, warnings, signal) : 0;
+    return { ...joinPages(pages), warnings, ...(read > 0 ? { ocrPages: read } : {}) };
   } finally {
     await task.destroy(); // also destroys the document and frees the fake worker's state
   }
@@ -87,8 +87,8 @@ function hasTextLayer(text: string): boolean {
   return text.replace(/[^\p{L}\p{N}]/gu, '').length >= MIN_TEXT_LAYER_CHARS;
 }
 
-/** OCR of `pages` in place; a page that fails keeps its text layer and gets a warning. */
-async function ocrPages(doc: PdfDocument, pages: Array<{ page: number; text: string }>, ocr: OcrOptions, warnings: string[], signal?: AbortSignal) {
+/** OCR of `pages` in place; a page that fails keeps its text layer and gets a warning. Returns the pages read. */
+async function ocrPages(doc: PdfDocument, pages: Array<{ page: number; text: string }>, ocr: OcrOptions, warnings: string[], signal?: AbortSignal): Promise<number> {
   let read = 0;
   for (const [i, page] of pages.entries()) {
     throwIfAborted(signal);
@@ -103,6 +103,7 @@ async function ocrPages(doc: PdfDocument, pages: Array<{ page: number; text: str
     }
   }
   if (read > 0) warnings.push(`OCR: read ${read} of ${doc.numPages} pages from their images (no text layer)`);
+  return read;
 }
 
 /** OCR reads best near 300 dpi; pages larger than MAX_SIDE pixels at that scale are rendered smaller. */

@@ -8,6 +8,7 @@ import { extractOdf } from './extract-odf';
 import { extractPdf } from './extract-pdf';
 import { extractPptx } from './extract-pptx';
 import { extractRtf } from './extract-rtf';
+import { extractTiff } from './extract-tiff';
 import { htmlToText } from './html-to-text';
 import { DEFAULT_PAGE_TIMEOUT_MS, type OcrOptions, recognizeImage } from './ocr';
 import { markdownOrPlainText } from './markdown-to-text';
@@ -18,7 +19,7 @@ import type { ExtractedText } from './types';
 /** Extensions (lower case, with the dot) that `extractText` reads. */
 export const SUPPORTED_EXTENSIONS = [
   '.txt', '.md', '.markdown', '.html', '.htm', '.pdf', '.docx', '.epub', '.odt', '.ods', '.odp', '.pptx', '.rtf',
-  '.png', '.jpg', '.jpeg', // read by OCR only
+  '.png', '.jpg', '.jpeg', '.tif', '.tiff', // read by OCR only
 ] as const;
 
 /** True when `extractText` knows the file's extension (case-insensitive). */
@@ -50,6 +51,7 @@ const NO_TEXT: Record<string, string> = {
   '.md': 'no text found after removing Markdown markup',
   '.jpg': 'no text found in the image by OCR',
   '.png': 'no text found in the image by OCR',
+  '.tiff': 'no text found in the image by OCR',
 };
 
 /**
@@ -83,6 +85,8 @@ async function extractByType(ext: string, bytes: Uint8Array, opts: ExtractOption
     case '.png':
     case '.jpg':
       return extractImage(bytes, opts.ocr);
+    case '.tiff':
+      return opts.ocr ? extractTiff(bytes, opts.ocr) : extractImage(bytes);
     case '.docx':
       return extractDocx(bytes, archiveLimits(opts.maxBytes));
     case '.epub':
@@ -115,6 +119,7 @@ function canonical(ext: string): string {
   if (ext === '.markdown') return '.md';
   if (ext === '.htm') return '.html';
   if (ext === '.jpeg') return '.jpg';
+  if (ext === '.tif') return '.tiff';
   return ext;
 }
 
@@ -123,7 +128,7 @@ async function extractImage(bytes: Uint8Array, ocr?: OcrOptions): Promise<Extrac
   if (!ocr) throw new DeskError('EXTRACT_EMPTY', 'images are read only by OCR, which is off in Settings');
   ocr.onProgress?.('OCR page 1/1');
   const text = await recognizeImage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), ocr.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS);
-  return { text: tidyText(text.replace(/\r\n?/g, '\n')), warnings: ['OCR: text read from the image'] };
+  return { text: tidyText(text.replace(/\r\n?/g, '\n')), warnings: ['OCR: text read from the image'], ocrPages: 1 };
 }
 
 /** Decodes bytes; a file of only whitespace is "empty" whatever its markup would have made of it. */

@@ -7,6 +7,8 @@ export interface ExtractedText {
   encoding?: string;
   /** Non-fatal notes a person may want to see (e.g. "invalid UTF-8: decoded as Latin-1"). */
   warnings: string[];
+  /** Pages (or images) whose text was read by OCR; absent when none was. */
+  ocrPages?: number;
 }
 
 /**

@@ -79,10 +79,15 @@ export function webTransport(token: string, origin = ''): Transport {
       });
       const body = (await response.json().catch(() => null)) as unknown;
       if (!response.ok) {
+        // The transport itself failed (token, size, timeout) or a bug: {code, message} with a 4xx/5xx.
         const error = body as { code?: string; message?: string } | null;
         throw new DeskCallError(error?.code ?? 'INTERNAL', error?.message ?? `HTTP ${response.status}`);
       }
-      return body;
+      // The call went through: the service's Result, with an expected failure as {ok: false} (web/server.ts).
+      const result = body as Result<unknown> | null;
+      if (!result || typeof result !== 'object' || typeof result.ok !== 'boolean') throw new DeskCallError('INTERNAL', `${method}: the server answered outside the Result envelope.`);
+      if (!result.ok) throw new DeskCallError(result.error.code, result.error.message);
+      return result.value;
     },
     onEvent(listener) {
       listeners.add(listener);

@@ -85,3 +85,22 @@ function wordEnd(text: string, from: number): number {
   const space = text.lastIndexOf(' ', from);
   return space > from - 40 ? space : from;
 }
+
+/**
+ * The Library panel's note on one document: why it failed or was skipped, or how many passages
+ * it gave and whether its words were read by OCR (a scan can misread, so it says so).
+ */
+export function documentNote(doc: { status: string; reason?: string; passages: number; ocrPages?: number }): string {
+  if (doc.status !== 'done') return doc.reason ?? '';
+  const passages = `${doc.passages} passage${doc.passages === 1 ? '' : 's'}`;
+  if (!doc.ocrPages) return passages;
+  return `${passages} · read by OCR (${doc.ocrPages} page${doc.ocrPages === 1 ? '' : 's'})`;
+}
+
+/** What a document's "page" is: a slide in a presentation, a chapter in an e-book, else a page. */
+export function pageLabel(path: string, page: number): string {
+  const ext = path.slice(path.lastIndexOf('.')).toLowerCase();
+  if (ext === '.pptx' || ext === '.odp') return `slide ${page}`;
+  if (ext === '.epub') return `ch. ${page}`;
+  return `p. ${page}`;
+}

@@ -4,6 +4,17 @@ import type { AppInfo, CatalogueEntry, ModelInfo, ModelsList, PullProgress, Sett
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/** Notices dismissed in this tab (sessionStorage): each is shown once, however often app.info is read. */
+const dismissedKey = 'desk-dismissed-notices';
+
+function readDismissed(): Set<string> {
+  try {
+    return new Set(JSON.parse(sessionStorage.getItem(dismissedKey) ?? '[]') as string[]);
+  } catch {
+    return new Set();
+  }
+}
+
 /** App-wide state: what shell and model are running, settings, installed and known models, pulls. */
 export class AppState {
   info = $state<AppInfo | null>(null);
@@ -14,6 +25,9 @@ export class AppState {
   /** Pulls in flight, by repo, with their last progress report. */
   pulls = $state<Record<string, PullProgress | null>>({});
   isSaving = $state(false);
+  /** What the service corrected on its own and wants the person to know ("k 9 does not fit…"), not yet dismissed. */
+  notices = $state<string[]>([]);
+  private readonly dismissed = readDismissed();
   /** The last failure of a model action (pull, import, use, remove): shown in the Models panel, not a toast behind the dialog. */
   modelError = $state<string | null>(null);
 
@@ -30,7 +44,7 @@ export class AppState {
 
   async load(): Promise<void> {
     const [info, settings, models] = await Promise.all([this.api['app.info']({}), this.api['settings.get']({}), this.api['models.list']({})]);
-    this.info = info;
+    this.setInfo(info);
     this.settings = settings;
     this.onModelsChanged(models);
   }
@@ -116,9 +130,28 @@ export class AppState {
     if ((this.settings?.model ?? null) !== (list.models.find((m) => m.active)?.name ?? null)) void this.reloadInfo();
   }
 
+  private setInfo(info: AppInfo): void {
+    this.info = info;
+    const fresh = (info.notices ?? []).filter((text) => !this.dismissed.has(text) && !this.notices.includes(text));
+    if (fresh.length > 0) this.notices = [...this.notices, ...fresh];
+  }
+
+  /** Hides a notice for the rest of this session. */
+  dismissNotice(text: string): void {
+    this.notices = this.notices.filter((t) => t !== text);
+    this.dismissed.add(text);
+    try {
+      sessionStorage.setItem(dismissedKey, JSON.stringify([...this.dismissed]));
+    } catch {
+      // Storage refused (private mode): dismissed for this page only.
+    }
+  }
+
   private async reloadInfo(): Promise<void> {
     try {
-      [this.info, this.settings] = await Promise.all([this.api['app.info']({}), this.api['settings.get']({})]);
+      const [info, settings] = await Promise.all([this.api['app.info']({}), this.api['settings.get']({})]);
+      this.setInfo(info);
+      this.settings = settings;
     } catch {
       // The next event or focus re-reads it.
     }

@@ -9,6 +9,8 @@ export interface ViewerTarget {
   passageEnd: number;
   answerStart?: number;
   answerEnd?: number;
+  /** The page (PDF page, slide, chapter) the result cites, shown in the viewer's header. */
+  page?: number;
 }
 
 /** The text cut at the target's boundaries, for rendering: before, passage (with the answer inside), after. */
