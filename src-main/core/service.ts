@@ -1,8 +1,9 @@
 /**
- * DeskService: the one implementation of the app's contract (contract.ts). Both shells only carry
- * calls and events to it. It owns the settings file, the Library (indexing, in another process
- * behind IndexerHost), the Reader (the same LMDB store opened read-side plus an Engine in this
- * process, for questions) and the installed models.
+ * DeskService: the one implementation of the app's contract (contract.ts), opened by every entry
+ * point through core/backend/setup.ts; the shells only carry calls and events to it. It owns the
+ * settings file, the Library (indexing, in another process behind IndexerHost), the Reader (the
+ * same LMDB store opened read-side plus an engine on its own thread, for questions, behind the
+ * bounded ask queue) and the installed models.
  *
  *   <appDataDir>/settings.json   settings.ts
  *   <appDataDir>/library/        the LMDB environment (written by the indexer process)
