@@ -36,7 +36,7 @@ export function serveBackend(port: MessagePort, onClosed: () => void): void {
           });
         });
         const { platform: _which, ...options } = setup;
-        opening ??= openDesk({ ...options, builtinModelDir: options.builtinModelDir, platform }).then(
+        opening ??= openDesk({ ...options, platform }).then(
           (opened) => {
             service = opened;
             opened.bus.on((event) => send({ kind: 'event', name: event.name, payload: event.payload }));
