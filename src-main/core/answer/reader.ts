@@ -113,7 +113,13 @@ export class Reader {
     this.noteTruncation(question, text, result);
 
     t = performance.now();
-    const states = passages.map((p) => readStates(store, p, engine.config.hidden));
+    const states: Array<LowerStates | null> = [];
+    for (const p of passages) {
+      // One passage at a time, letting other requests in between: dequantising N passages in one go
+      // would hold the serving thread for tens of ms on a busy machine.
+      await yieldToEventLoop();
+      states.push(readStates(store, p, engine.config.hidden));
+    }
     timings.cacheReadMs = performance.now() - t;
     const kept = passages.filter((_, i) => states[i] !== null);
     if (kept.length < passages.length) result.notes.push(notes.skipped(passages.length - kept.length));
@@ -158,6 +164,8 @@ export class Reader {
     return engine.upperPass(question.lowerStates, states);
   }
 }
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Why this ask can only search passages, or undefined when it can read them. */
 function whySearchOnly(
