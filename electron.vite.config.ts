@@ -3,9 +3,9 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'electron-vite';
 
 /**
- * The desktop app (`npm run build` → out/): main (the window shell, the service) plus the indexer
- * process entry it starts as a utilityProcess and that process's lower-pass thread; the preload bridge; the same renderer as the web
- * shell. Run through scripts/electron-vite.mjs, which names the Electron version when the
+ * The desktop app (`npm run build` → out/): main (the window shell), the backend process it starts
+ * as a utilityProcess (the service), the indexer process the backend forks, and the engine thread
+ * both run ONNX Runtime in; the preload bridge; the same renderer as the web shell. Run through scripts/electron-vite.mjs, which names the Electron version when the
  * electron package could not be installed.
  */
 const root = import.meta.dirname;
@@ -18,9 +18,11 @@ export default defineConfig({
       rolldownOptions: {
         input: {
           index: resolve(root, 'src-main/electron/main.ts'),
-          indexer: resolve(root, 'src-main/core/index/indexer-process.ts'),
-          // The indexer's lower-pass thread (index/lower-thread.ts looks for it beside indexer.js).
-          'lower-thread-worker': resolve(root, 'src-main/core/index/lower-thread-worker.ts'),
+          // The backend process (a utilityProcess running the DeskService) and the indexer process it forks.
+          backend: resolve(root, 'src-main/core/backend/backend-process.ts'),
+          'indexer-process': resolve(root, 'src-main/core/index/process/indexer-process.ts'),
+          // The engine threads of the indexer and the reader (model/thread/engine-thread.ts looks for it beside the entries).
+          'engine-thread-worker': resolve(root, 'src-main/core/model/thread/engine-thread-worker.ts'),
         },
       },
     },

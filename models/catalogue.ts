@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { familyNames } from '../src-main/core/model/families/registry';
 
 /**
  * The known-model catalogue (models/catalogue.json): extractive-QA checkpoints the engine can load,
@@ -32,7 +33,8 @@ export const catalogueEntrySchema = z
     revisionSource: z.string(),
     /** Which revision first has model.safetensors (older ones ship only pytorch_model.bin). */
     safetensorsSince: z.string(),
-    arch: z.enum(['bert', 'distilbert']),
+    /** A registered model family (src-main/core/model/families/registry.ts). */
+    arch: z.string().refine((arch) => familyNames().includes(arch), { message: `not a registered model family (${familyNames().join(', ')})` }),
     layers: z.number().int().positive(),
     hidden: z.number().int().positive(),
     heads: z.number().int().positive(),

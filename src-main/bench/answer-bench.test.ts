@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { loadSquad } from '../core/answer/squad-data';
+import { loadSquad } from '../core/eval/squad-data';
 import { squadDevPath, tinyBertDir } from '../core/testing/paths';
 import { benchModel } from './answer-bench';
 

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRandomCheckpoint, randomCheckpointPresets } from '../../models/random-checkpoint';
 import { Reader } from '../core/answer/reader';
-import { loadSquad, type SquadDataset } from '../core/answer/squad-data';
+import { loadSquad, type SquadDataset } from '../core/eval/squad-data';
 import { Engine } from '../core/model/engine';
 import type { WeightPrecision } from '../core/model/onnx/int8-weights';
 import { loadTokenizer } from '../core/model/tokenizer';

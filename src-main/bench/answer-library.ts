@@ -12,8 +12,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { documentWrite, windowsOf, defaultWindows } from '../core/answer/document-write';
-import type { SquadDataset } from '../core/answer/squad-data';
+import type { SquadDataset } from '../core/eval/squad-data';
 import type { LowerStates, QaEngine, Tokenizer } from '../core/model/types';
+import { identityOf } from '../core/store/cache-key';
 import { LibraryStore } from '../core/store/store';
 import type { Precision } from '../core/store/types';
 
@@ -39,13 +40,7 @@ export async function openBenchLibrary(options: BenchLibraryOptions): Promise<Li
   const { engine, tokenizer, dataset, passages, log } = options;
   const precision = options.precision ?? 'int8';
   const dir = join(options.workDir, `answer-library-${engine.fingerprint.slice(0, 12)}-k${engine.k}-${passages}`);
-  const identity = {
-    modelFingerprint: engine.fingerprint,
-    k: engine.k,
-    passageOffset: engine.passageOffset,
-    precision,
-    ...defaultWindows,
-  };
+  const identity = identityOf(engine.fingerprint, engine, { precision, ...defaultWindows });
   const marker = JSON.stringify({ passages, precision, paragraphs: dataset.paragraphs.length });
   const markerPath = join(dir, markerFile);
   const complete = existsSync(markerPath) && readFileSync(markerPath, 'utf8') === marker;

@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- [--out FILE] [--quick] [--engine] [--index] [--fidelity] [--retrieval] [--answer] [--large]`
- * Runs the chosen sections (all but `large` when none is named: it indexes a 50 MB file), prints a table per section and
+ * `npm run bench -- [--out FILE] [--quick] [--engine] [--index] [--fidelity] [--retrieval] [--answer] [--large] [--load]`
+ * Runs the chosen sections (all but `large` and `load` when none is named: they index a 50 MB file / hold the machine for 90 s), prints a table per section and
  * writes one JSON document. Speed targets live here, never in timed unit tests.
  */
 import { spawnSync } from 'node:child_process';
@@ -18,9 +18,10 @@ if (platform() === 'linux' && process.env.MALLOC_MMAP_THRESHOLD_ === undefined) 
 }
 
 const usage = [
-  'usage: npm run bench -- [--out FILE] [--quick] [--engine] [--index] [--fidelity] [--retrieval] [--answer] [--work-dir DIR]',
+  'usage: npm run bench -- [--out FILE] [--quick] [--engine] [--index] [--fidelity] [--retrieval] [--answer] [--load] [--work-dir DIR]',
   '  sections (all when none is named): --engine full vs DeFormer per question; --index end-to-end indexing;',
   '  --fidelity cache precision; --retrieval BM25 recall on SQuAD; --answer answering over a 10k-passage library',
+  '  --load 200 clients asking the web shell for 30 s (loopback; BUSY, latency, memory);',
   '  --quick fewer rounds; --out FILE the JSON report; --work-dir DIR where checkpoints and libraries are kept (.cache/bench)',
 ].join('\n');
 
@@ -36,6 +37,7 @@ const parsed = parseCommand(usage, {
     answer: { type: 'boolean', default: false },
     fidelity: { type: 'boolean', default: false },
     large: { type: 'boolean', default: false },
+    load: { type: 'boolean', default: false },
     'work-dir': { type: 'string' },
   },
 });
@@ -43,7 +45,7 @@ if (typeof parsed === 'number') process.exit(parsed);
 const { values } = parsed;
 
 const all = ['engine', 'index', 'fidelity', 'retrieval', 'answer'] as const;
-const named = [...all, 'large' as const].filter((s) => values[s]);
+const named = [...all, 'large' as const, 'load' as const].filter((s) => values[s]);
 const sections = named.length > 0 ? named : all;
 // Random full-size checkpoints and bench libraries are big: keep them between runs.
 const workDir = resolve(values['work-dir'] ?? join(import.meta.dirname, '../../.cache/bench'));
@@ -80,6 +82,10 @@ for (const section of sections) {
   } else if (section === 'large') {
     const { runLargeBench } = await import('./large-bench');
     report.large = await runLargeBench({ quick, workDir, log });
+  } else if (section === 'load') {
+    const { runLoadBench, loadModel } = await import('./load-bench');
+    report.load = await runLoadBench({ workDir, log });
+    report.loadSetup = { model: loadModel, documents: 200, transport: 'web shell, loopback HTTP', maxWaitingQuestions: (await import('../core/answer/ask-queue')).defaultMaxWaiting };
   } else if (section === 'retrieval') {
     const { runRetrievalBench } = await import('./retrieval-bench');
     report.retrieval = await runRetrievalBench({ workDir, log });

@@ -6,7 +6,7 @@ import { loadCheckpoint } from '../core/model/checkpoint';
 import { tinyBertDir } from '../core/testing/paths';
 import { deformerFlopShares, measureParts, theoreticalSpeedup } from './engine-bench';
 
-it('theoretical speed-up follows DESIGN §1: 1x at k = 0, 3.28x for BERT-base at k = 9, the question paid once per batch', () => {
+it('theoretical speed-up follows ARCHITECTURE.md#the-split: 1x at k = 0, 3.28x for BERT-base at k = 9, the question paid once per batch', () => {
   expect(theoreticalSpeedup(12, 0, 768, 27, 320)).toBeCloseTo(1, 12);
   expect(theoreticalSpeedup(12, 9, 768, 27, 320)).toBeCloseTo(3.283, 3);
   expect(theoreticalSpeedup(6, 4, 768, 27, 320)).toBeCloseTo(2.62, 2);

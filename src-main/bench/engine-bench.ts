@@ -1,7 +1,7 @@
 /**
  * Engine section of `npm run bench`: per-question latency of the full model vs DeFormer with
  * cached passage states, on full-size random BERT-base / DistilBERT checkpoints, beside the
- * theoretical ratio of DESIGN §1. Full and DeFormer runs alternate, so both see the same
+ * theoretical ratio of ARCHITECTURE.md#the-split. Full and DeFormer runs alternate, so both see the same
  * machine load (other processes on a shared CPU move absolute times, not the ratio).
  */
 import { existsSync } from 'node:fs';
@@ -67,7 +67,7 @@ const PASSAGE_TOKENS = 320;
 const CLS = 101;
 const SEP = 102;
 
-/** FLOPs of one layer over t tokens of width H (DESIGN §1). */
+/** FLOPs of one layer over t tokens of width H (ARCHITECTURE.md#the-split). */
 const layerFlops = (t: number, H: number) => 24 * t * H * H + 4 * t * t * H;
 
 /**
@@ -78,7 +78,7 @@ export function deformerFlopShares(n: number, k: number, H: number, c: number, m
   return { question: (k * layerFlops(c, H)) / (n * batch * layerFlops(c + m, H)), upper: (n - k) / n };
 }
 
-/** n·N·f(c+m) / (k·f(c) + (n−k)·N·f(c+m)) (DESIGN §1). */
+/** n·N·f(c+m) / (k·f(c) + (n−k)·N·f(c+m)) (ARCHITECTURE.md#the-split). */
 export function theoreticalSpeedup(n: number, k: number, H: number, c: number, m: number, batch = 1): number {
   const shares = deformerFlopShares(n, k, H, c, m, batch);
   return 1 / (shares.question + shares.upper);

@@ -8,8 +8,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRandomCheckpoint, randomCheckpointPresets } from '../../models/random-checkpoint';
-import { measureFidelity, squadFidelityCases, storedRoundTrip } from '../core/answer/fidelity';
-import { loadSquad } from '../core/answer/squad-data';
+import { measureFidelity, squadFidelityCases, storedRoundTrip } from '../core/eval/fidelity';
+import { loadSquad } from '../core/eval/squad-data';
 import { Engine } from '../core/model/engine';
 import { loadTokenizer } from '../core/model/tokenizer';
 import { defaultSettings } from '../core/settings';

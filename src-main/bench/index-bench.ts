@@ -13,8 +13,8 @@
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRandomCheckpoint, randomCheckpointPresets } from '../../models/random-checkpoint';
-import { loadSquad } from '../core/answer/squad-data';
-import { IndexerHost } from '../core/index/indexer-host';
+import { loadSquad } from '../core/eval/squad-data';
+import { IndexerHost } from '../core/index/host/indexer-host';
 import { Library, type LibraryControl, type LibraryOptions } from '../core/index/library';
 import { scanFolder } from '../core/index/scan-folder';
 import { defaultIndexSettings } from '../core/index/settings';

@@ -13,8 +13,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join } from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { makeRandomCheckpoint } from '../../models/random-checkpoint';
-import { loadSquad } from '../core/answer/squad-data';
-import { IndexerHost } from '../core/index/indexer-host';
+import { loadSquad } from '../core/eval/squad-data';
+import { IndexerHost } from '../core/index/host/indexer-host';
 import { defaultIndexSettings } from '../core/index/settings';
 import { squadDevPath } from '../core/testing/paths';
 

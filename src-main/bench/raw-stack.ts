@@ -1,5 +1,5 @@
 /**
- * The raw ONNX Runtime reference of the engine bench: only the ops DESIGN §1's f(t) counts
+ * The raw ONNX Runtime reference of the engine bench: only the ops ARCHITECTURE.md#the-split's f(t) counts
  * (ORT's fused Attention with its packed QKV bias, then the attention-output and two FFN MatMuls;
  * no other bias, no LayerNorm, GELU, embeddings or span head), random weights inline, the
  * engine's session options. `full`

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSquad } from '../core/answer/squad-data';
+import { loadSquad } from '../core/eval/squad-data';
 import { passageId } from '../core/store/cache-key';
 import { LibraryStore } from '../core/store/store';
 import type { CacheIdentity, DocumentWrite } from '../core/store/types';

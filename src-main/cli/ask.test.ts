@@ -1,79 +1,97 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { openTestKit, testDocuments, testWindows, type TestKit } from '../core/answer/test-library';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { testDocuments } from '../core/eval/test-library';
 import { isDeskError } from '../core/errors';
-import { LibraryStore } from '../core/store/store';
+import { writeFiles } from '../core/index/test-kit';
 import { tinyBertDir } from '../core/testing/paths';
-import { formatResult, run } from './ask';
+import { formatResult, run as ask } from './ask';
+import { run as index } from './index-cmd';
+import { run as model } from './model';
 
-let kit: TestKit;
+/**
+ * The CLI opens the app's own setup (core/backend/setup.ts): a data folder whose active model is
+ * the tiny BERT, indexed by `index` and asked by `ask` with no --model, answers with that model.
+ */
 let root: string;
-let db: string;
+let data: string;
+let docs: string;
 
-beforeAll(async () => {
-  kit = await openTestKit();
-  root = mkdtempSync(join(tmpdir(), 'ask-cli-'));
-  db = join(root, 'db');
-  const { engine } = kit;
-  const store = LibraryStore.open(db, {
-    modelFingerprint: engine.fingerprint, k: engine.k, passageOffset: 0, precision: 'int8', ...testWindows,
-  });
-  await kit.write(store, testDocuments);
-  await store.close();
-});
-afterAll(async () => {
-  await kit?.close();
-  rmSync(root, { recursive: true, force: true });
-});
-
-async function ask(args: string[]): Promise<{ code: number; out: string }> {
+/** Runs a command in this process: its exit code and what it printed. */
+async function cli(run: (args: string[]) => Promise<number>, args: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
-  const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
   try {
     return { code: await run(args), out: lines.join('\n') };
   } finally {
-    spy.mockRestore();
+    [log, error, warn].forEach((spy) => spy.mockRestore());
   }
 }
 
-it('answers from the library with the split it was indexed with', async () => {
-  const { code, out } = await ask(['Who discovered polonium?', '--db', db, '--model', tinyBertDir, '--cache-dir', join(root, 'graphs'), '--answers', '2']);
-  expect(code).toBe(0);
-  expect(out).toMatch(/^1\. .+\(\w[\w ]*, \d+%, \/lib\/\w+\.txt \[\d+–\d+\]\)$/m);
-  expect(out).toMatch(/«.+»/);
-  expect(out).toMatch(/^deformer: [\d.]+ ms \(retrieval/m);
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'cli-desk-'));
+  data = join(root, 'data');
+  docs = join(root, 'docs');
+  writeFiles(docs, { ...Object.fromEntries(Object.entries(testDocuments).map(([path, text]) => [path.slice('/lib/'.length), text])), 'empty.txt': '' });
+  expect((await cli(model, ['import', tinyBertDir, '--name', 'tiny', '--db', data])).code).toBe(0);
+  expect((await cli(model, ['use', 'tiny', '--db', data])).code).toBe(0);
+}, 120_000);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  const json = JSON.parse((await ask(['Who discovered polonium?', '--db', db, '--model', tinyBertDir, '--cache-dir', join(root, 'graphs'), '--mode', 'full', '--json'])).out);
-  expect(json.mode).toBe('full');
-  expect(json.answers.length).toBeGreaterThan(0);
-});
+describe('cli index, then ask, on one data folder', () => {
+  it('indexes with the active model and the app’s defaults (fp16), listing what was not indexed', async () => {
+    const { code, out } = await cli(index, [docs, '--db', data, '--provider', 'cpu', '--quiet']);
+    expect(code).toBe(0);
+    expect(out).toContain(`${docs}: 4 documents: 3 done, 0 failed, 1 skipped`);
+    expect(out).toMatch(/skipped +.*empty\.txt: skipped: empty file \[EXTRACT_EMPTY\]/);
+    expect(out).toContain('64 bytes per stored token'); // fp16 (the app's default) × H 32
+    // Flags are for this run: the settings file keeps the person's own values.
+    const saved = JSON.parse(readFileSync(join(data, 'settings.json'), 'utf8'));
+    expect(saved).toMatchObject({ model: 'tiny', provider: 'auto', precision: 'fp16' });
+  }, 120_000);
 
-it('answers with int8 upper layers when asked, from the same cached states', async () => {
-  const args = ['Who discovered polonium?', '--db', db, '--model', tinyBertDir, '--cache-dir', join(root, 'graphs'), '--json'];
-  const fp32 = JSON.parse((await ask(args)).out);
-  const int8 = JSON.parse((await ask([...args, '--upper-weights', 'int8'])).out);
-  expect(int8.answers.length).toBeGreaterThan(0);
-  expect(int8.passages.map((p: { passageId: string }) => p.passageId)).toEqual(fp32.passages.map((p: { passageId: string }) => p.passageId));
-  expect(int8.answers[0].score).not.toBe(fp32.answers[0].score); // the int8 graph really ran
-  await expect(run([...args, '--upper-weights', 'int4'])).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-});
+  it('asks with no --model and answers with the data folder’s active model', async () => {
+    const { code, out } = await cli(ask, ['Who discovered polonium?', '--db', data, '--answers', '2']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^1\. .+\(\w[\w ]*, \d+%, .+physics\.txt \[\d+–\d+\]\)$/m);
+    expect(out).toMatch(/«.+»/);
+    expect(out).toMatch(/^deformer: [\d.]+ ms \(retrieval/m);
+    expect(out).not.toMatch(/^note: /m);
+  }, 120_000);
 
-it('searches passages without a model and marks the matched words', async () => {
-  const { code, out } = await ask(['Which river flows through Vienna?', '--db', db, '--top', '2']);
-  expect(code).toBe(0);
-  expect(out).toMatch(/^note: No QA model installed/m);
-  expect(out).toMatch(/\[Vienna\]/);
-  expect(out).toMatch(/^search: /m);
-});
+  it('takes --mode full, --upper-weights int8 and --model DIR for one run', async () => {
+    const args = ['Who discovered polonium?', '--db', data, '--json'];
+    const fp32 = JSON.parse((await cli(ask, args)).out);
+    const full = JSON.parse((await cli(ask, [...args, '--mode', 'full'])).out);
+    expect(full.mode).toBe('full');
+    expect(full.answers.length).toBeGreaterThan(0);
+    const int8 = JSON.parse((await cli(ask, [...args, '--upper-weights', 'int8'])).out);
+    expect(int8.passages.map((p: { passageId: string }) => p.passageId)).toEqual(fp32.passages.map((p: { passageId: string }) => p.passageId));
+    expect(int8.answers[0].score).not.toBe(fp32.answers[0].score); // the int8 graph really ran
+    const byPath = JSON.parse((await cli(ask, [...args, '--model', tinyBertDir])).out);
+    expect(byPath.answers[0]).toMatchObject({ text: fp32.answers[0].text, passageId: fp32.answers[0].passageId });
+    await expect(ask([...args, '--upper-weights', 'int4'])).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  }, 180_000);
 
-it('fails with a clear error for a folder without a library, and prints usage without --db', async () => {
-  const err = await run(['Why?', '--db', join(root, 'nothing')]).catch((e: unknown) => e);
-  expect(isDeskError(err, 'NOT_FOUND')).toBe(true);
-  const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
-  expect(await run(['Why?'])).toBe(2);
-  spy.mockRestore();
+  it('refuses a model or k the library was not indexed with, and leaves the library as it was', async () => {
+    for (const flags of [['--model', 'no-such-model'], ['--k', '2']]) {
+      const err = await ask(['Which river flows through Vienna?', '--db', data, ...flags]).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'STORE_INCOMPATIBLE' });
+      expect((err as Error).message).toMatch(/built with other settings/);
+    }
+    const { code, out } = await cli(ask, ['Which river flows through Vienna?', '--db', data, '--answers', '1']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^1\. .+rivers\.txt/m);
+  }, 120_000);
+
+  it('refuses bad flags with a typed error, and prints usage without a question', async () => {
+    const err = await ask(['Why?', '--db', data, '--top', 'x']).catch((e: unknown) => e);
+    expect(isDeskError(err, 'BAD_REQUEST')).toBe(true);
+    expect((await cli(ask, [])).code).toBe(2);
+  });
 });
 
 it('prints each answer on one line with its confidence word, whatever line breaks the document had', () => {

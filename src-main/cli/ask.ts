@@ -1,23 +1,20 @@
 /**
- * `ask "<question>" --db <dir> [--model DIR] [--mode deformer|full] [--top N]`
- * Answers one question over the library at <dir> and prints the answers with their documents and
- * highlighted contexts; without --model it prints the matching passages instead.
+ * `ask "<question>" [--db DIR] [--model NAME|DIR] [--mode deformer|full] [--top N] [--answers N]`
+ * Answers one question over the app's library (the default data folder, or --db) with its active
+ * model, exactly as the app would, and prints the answers with their documents and highlighted
+ * contexts; without a model it prints the matching passages instead.
  */
-import { join, resolve } from 'node:path';
-import { Reader } from '../core/answer/reader';
-import type { AnswerMode, AskResult } from '../core/answer/types';
+import type { AskResult } from '../core/answer/types';
+import { questionsOnlyLibrary } from '../core/backend/questions-only';
 import { DeskError } from '../core/errors';
-import { Engine } from '../core/model/engine';
 import type { WeightPrecision } from '../core/model/onnx/int8-weights';
-import { loadTokenizer } from '../core/model/tokenizer';
-import type { ProviderName } from '../core/model/types';
-import { LibraryStore } from '../core/store/store';
-import type { CacheIdentity } from '../core/store/types';
 import { parseCommand, usageError } from './args';
+import { call, deskFlags, deskUsage, openCliDesk, wholeNumber } from './desk';
 
 const usage = [
-  'usage: ask "<question>" --db <dir> [--model DIR] [--mode deformer|full] [--top N] [--answers N]',
-  '       [--upper-weights fp32|int8] [--cache-dir DIR] [--provider auto|cpu|cuda|dml|coreml|webgpu] [--json]',
+  'usage: ask "<question>" [--db DIR] [--model NAME|DIR] [--mode deformer|full] [--top N] [--answers N]',
+  '       [--upper-weights fp32|int8] [--threads N] [--json]',
+  deskUsage,
   '  --top N          passages retrieved and read (default 10); not the number of answers',
   '  --answers N      answers printed at most (default 5)',
   '  --upper-weights  int8 runs the upper layers with int8 weights: about 2x faster, cached states unchanged',
@@ -29,13 +26,11 @@ export async function run(args: string[]): Promise<number> {
     args,
     allowPositionals: true,
     options: {
-      db: { type: 'string' },
-      model: { type: 'string' },
+      ...deskFlags,
       mode: { type: 'string', default: 'deformer' },
       top: { type: 'string', default: '10' },
       answers: { type: 'string', default: '5' },
-      'cache-dir': { type: 'string' },
-      provider: { type: 'string' },
+      threads: { type: 'string' },
       // int8 upper layers: ~2x faster questions, passage states unchanged (README, "Answering").
       'upper-weights': { type: 'string', default: 'fp32' },
       json: { type: 'boolean', default: false },
@@ -44,45 +39,25 @@ export async function run(args: string[]): Promise<number> {
   });
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (positionals.length !== 1 || !values.db) return usageError(usage);
+  if (positionals.length !== 1) return usageError(usage);
   const mode = values.mode;
   if (mode !== 'deformer' && mode !== 'full') throw new DeskError('BAD_REQUEST', `--mode must be deformer or full, not "${mode}"`);
-  const dbDir = resolve(values.db);
-  const identity = storedIdentity(dbDir);
-  const store = LibraryStore.open(dbDir, identity);
-  const model = values.model ? resolve(values.model) : null;
-  // The same defaults as `index`: graphs under <db>/graphs, k and P as the cache was built.
-  const engine = model
-    ? await Engine.open(model, {
-        k: identity.k,
-        passageOffset: identity.passageOffset,
-        cacheDir: values['cache-dir'] ? resolve(values['cache-dir']) : join(dbDir, 'graphs'),
-        provider: values.provider as ProviderName | undefined,
-        weights: values['upper-weights'] as WeightPrecision,
-        openFirst: 'ask', // answering only: the lower graph never opens
-      })
-    : null;
+  const weights = values['upper-weights'];
+  if (weights !== 'fp32' && weights !== 'int8') throw new DeskError('BAD_REQUEST', `--upper-weights must be fp32 or int8, not "${weights}"`);
+  const topPassages = positiveInt(values.top!, '--top');
+  const maxAnswers = positiveInt(values.answers!, '--answers');
+  const service = await openCliDesk(values, {}, {
+    startIndexer: async () => questionsOnlyLibrary(),
+    upperWeights: weights as WeightPrecision,
+    ...(values.threads ? { threads: positiveInt(values.threads, '--threads') } : {}),
+  });
   try {
-    const tokenizer = model ? await loadTokenizer(model) : undefined;
-    const reader = new Reader({ store, engine, tokenizer });
-    const result = await reader.ask(positionals[0], {
-      mode: mode as AnswerMode,
-      topPassages: positiveInt(values.top!, '--top'),
-      maxAnswers: positiveInt(values.answers!, '--answers'),
-    });
+    const result = await call(service, 'ask', { question: positionals[0], mode, topPassages, maxAnswers });
     console.log(values.json ? JSON.stringify(result, null, 2) : formatResult(result));
     return 0;
   } finally {
-    await engine?.close();
-    await store.close();
+    await service.close();
   }
-}
-
-/** The identity the library at `dbDir` was indexed with. */
-function storedIdentity(dbDir: string): CacheIdentity {
-  const identity = LibraryStore.storedIdentity(dbDir);
-  if (!identity) throw new DeskError('NOT_FOUND', `No library at ${dbDir}: index a folder into it first (npm run cli -- index <folder> --db ${dbDir}).`);
-  return identity;
 }
 
 /** Answers (or passages) as plain text, the answer marked «like this» inside its context. */
@@ -122,7 +97,7 @@ function oneLine(s: string): string {
 }
 
 function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new DeskError('BAD_REQUEST', `${flag} must be a whole number ≥ 1, not "${value}"`);
+  const n = wholeNumber(value, flag);
+  if (n < 1) throw new DeskError('BAD_REQUEST', `${flag} must be a whole number ≥ 1, not "${value}"`);
   return n;
 }

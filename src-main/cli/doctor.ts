@@ -1,11 +1,13 @@
 /**
  * `doctor [--db <dir>] [--models DIR] [--json]`
  * Prints the ONNX Runtime providers of this build, what `auto` runs on and why (with how to get
- * CUDA when it is missing), the installed and active models, and a library cache's status.
+ * CUDA when it is missing), the installed and active models, and the library cache's status, for
+ * the data folder the app, the web shell and `ask` use (the default one, or --db).
  */
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { dataFolders } from '../core/backend/setup';
 import { doctorReport, formatDoctorReport } from '../core/hub/doctor';
-import { defaultAppDataDir } from '../core/settings';
 import { parseCommand, usageError } from './args';
 
 const usage = 'usage: doctor [--db <dir>] [--models DIR] [--json]';
@@ -25,10 +27,9 @@ export async function run(args: string[]): Promise<number> {
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   if (positionals.length > 0) return usageError(usage);
-  const report = await doctorReport({
-    modelsDir: resolve(values.models ?? join(defaultAppDataDir(), 'models')),
-    dbDir: values.db ? resolve(values.db) : undefined,
-  });
+  const { appDataDir, modelsDir } = dataFolders({ library: values.db, models: values.models });
+  const dbDir = join(appDataDir, 'library');
+  const report = await doctorReport({ modelsDir, dbDir: existsSync(dbDir) ? dbDir : undefined });
   console.log(values.json ? JSON.stringify(report, null, 2) : formatDoctorReport(report));
   return 0;
 }

@@ -6,9 +6,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { heldOutPart, loadSquad } from '../core/answer/squad-data';
-import { runSquadEval, type SquadEvalResult, type SquadSetting } from '../core/answer/squad-eval';
-import { openSquadLibrary } from '../core/answer/squad-library';
+import { heldOutPart, loadSquad } from '../core/eval/squad-data';
+import { runSquadEval, type SquadEvalResult, type SquadSetting } from '../core/eval/squad-eval';
+import { openSquadLibrary } from '../core/eval/squad-library';
 import type { AnswerMode } from '../core/answer/types';
 import { DeskError } from '../core/errors';
 import { defaultK, readConfig } from '../core/model/config';

@@ -1,23 +1,25 @@
 /**
- * `index <folder> --db <dir>`: adds the folder to the library at <dir>, indexes it with a
- * progress line, prints failures and a summary. `--watch` keeps watching until Ctrl-C;
- * `--verbose` prints each document as it is stored.
+ * `index <folder> [--db DIR] [--model NAME|DIR]`: adds the folder to the app's library (the
+ * default data folder, or --db) and indexes it with the app's settings and active model, as the
+ * app would, with a progress line; prints failures and a summary. `--watch` keeps watching until
+ * Ctrl-C; `--verbose` prints each document as it is stored. Flags override settings for this run.
  */
 import { realpath } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { DeskError } from '../core/errors';
+import { resolve } from 'node:path';
+import type { Settings } from '../core/contract';
 import { Library } from '../core/index/library';
-import { defaultIndexSettings } from '../core/index/settings';
-import type { IndexEvent, IndexSettings } from '../core/index/types';
-import { defaultK, readConfig } from '../core/model/config';
-import type { ProviderName } from '../core/model/types';
-import type { Precision } from '../core/store/types';
+import type { IndexEvent } from '../core/index/types';
+import type { DeskService } from '../core/service';
+import type { StoreStats } from '../core/store/types';
 import { ProgressLine } from './index-progress';
 import { parseCommand, usageError } from './args';
+import { call, deskFlags, deskUsage, openCliDesk, positiveNumber, precisionFlag, wholeNumber } from './desk';
 
-const usage =
-  'usage: index <folder> --db <dir> [--model DIR] [--k K] [--precision fp32|fp16|int8] [--watch]\n' +
-  '       [--window W] [--overlap O] [--batch N] [--max-mb MB] [--provider auto|cpu|cuda|...] [--threads N]\n       [--cache-dir DIR] [--quiet] [--verbose]';
+const usage = [
+  'usage: index <folder> [--db DIR] [--model NAME|DIR] [--k K] [--precision fp32|fp16|int8] [--watch]',
+  '       [--window W] [--overlap O] [--max-mb MB] [--provider auto|cpu|cuda|...] [--quiet] [--verbose]',
+  deskUsage,
+].join('\n');
 
 /** Runs the command; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
@@ -25,17 +27,11 @@ export async function run(args: string[]): Promise<number> {
     args,
     allowPositionals: true,
     options: {
-      db: { type: 'string' },
-      model: { type: 'string' },
-      k: { type: 'string' },
+      ...deskFlags,
       precision: { type: 'string' },
-      provider: { type: 'string' },
-      threads: { type: 'string' },
       window: { type: 'string' },
       overlap: { type: 'string' },
-      batch: { type: 'string' },
       'max-mb': { type: 'string' },
-      'cache-dir': { type: 'string' },
       watch: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
@@ -44,51 +40,40 @@ export async function run(args: string[]): Promise<number> {
   });
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (positionals.length !== 1 || !values.db) return usageError(usage);
+  if (positionals.length !== 1) return usageError(usage);
   const folder = resolve(positionals[0]);
-  const dbDir = resolve(values.db);
-  const model = values.model ? resolve(values.model) : null;
-  const settings: IndexSettings = {
-    maxFileBytes: values['max-mb'] ? number(values['max-mb'], '--max-mb') * 1024 * 1024 : defaultIndexSettings.maxFileBytes,
-    windowTokens: values.window ? int(values.window, '--window') : defaultIndexSettings.windowTokens,
-    overlapTokens: values.overlap ? int(values.overlap, '--overlap') : defaultIndexSettings.overlapTokens,
-    precision: precision(values.precision),
-    batchSize: values.batch ? int(values.batch, '--batch') : defaultIndexSettings.batchSize,
-  };
+  const overrides: Partial<Settings> = {};
+  if (values.precision !== undefined) overrides.precision = precisionFlag(values.precision);
+  if (values.window !== undefined) overrides.windowTokens = wholeNumber(values.window, '--window');
+  if (values.overlap !== undefined) overrides.overlapTokens = wholeNumber(values.overlap, '--overlap');
+  if (values['max-mb'] !== undefined) overrides.maxFileMb = positiveNumber(values['max-mb'], '--max-mb');
 
   const started = Date.now();
   let encodedTokens = 0;
   const progress = new ProgressLine(process.stderr, values.quiet);
-  const library = await Library.open(
-    {
-      dbDir,
-      model,
-      k: values.k ? int(values.k, '--k') : model ? defaultK(readConfig(model)) : 0,
-      provider: values.provider as ProviderName | undefined,
-      threads: values.threads ? int(values.threads, '--threads') : undefined,
-      cacheDir: values['cache-dir'] ? resolve(values['cache-dir']) : join(dbDir, 'graphs'),
-      settings,
-      watch: values.watch,
-    },
-    {
-      onEvent: (event: IndexEvent) => {
-        if (event.type === 'documentIndexed') encodedTokens += event.tokens;
-        if (event.type === 'documentFailed') progress.note(`${event.status.padEnd(7)} ${event.path}: ${event.reason} [${event.code}]`);
-        if (event.type === 'documentRemoved' && values.watch) progress.note(`removed ${event.path}`);
-        if (event.type === 'documentIndexed' && (values.watch || values.verbose)) progress.note(`indexed ${event.path} (${event.passages} passages)`);
-        if (event.type === 'indexProgress') progress.update(event.folders.find((f) => f.folder === progressFolder) ?? event.folders[0], event.paused);
-      },
-    },
-  );
   let progressFolder = folder;
+  const onEvent = (event: IndexEvent) => {
+    if (event.type === 'documentIndexed') encodedTokens += event.tokens;
+    if (event.type === 'documentFailed') progress.note(`${event.status.padEnd(7)} ${event.path}: ${event.reason} [${event.code}]`);
+    if (event.type === 'documentRemoved' && values.watch) progress.note(`removed ${event.path}`);
+    if (event.type === 'documentIndexed' && (values.watch || values.verbose)) progress.note(`indexed ${event.path} (${event.passages} passages)`);
+    if (event.type === 'indexProgress') progress.update(event.folders.find((f) => f.folder === progressFolder) ?? event.folders[0], event.paused);
+  };
+  // The library runs in this process (its lower pass on an engine thread): `index` is the indexer,
+  // so a Ctrl-C or a kill stops the indexing itself, with LMDB's transactions keeping the cache
+  // whole. Its events are heard from before its start-up scan, which resumes earlier runs' work.
+  const service = await openCliDesk(values, overrides, { watch: values.watch, startIndexer: (options) => Library.open(options, { onEvent }) });
   try {
-    await library.addFolder(folder);
     // The library keeps folders by their real path (symlinks resolved).
-    progressFolder = await realpath(folder);
-    await library.whenIdle();
+    progressFolder = await realpath(folder).catch(() => folder);
+    await call(service, 'folders.add', { path: folder });
+    await service.whenIdle();
     progress.done();
     const seconds = (Date.now() - started) / 1000;
-    printSummary(library, progressFolder, await library.stats(), encodedTokens, seconds, model !== null);
+    const doctor = await call(service, 'doctor', {});
+    const stats = (doctor.cache as { stats: StoreStats } | null)?.stats ?? null;
+    const hasModel = doctor.model !== null;
+    await printSummary(service, progressFolder, stats, encodedTokens, seconds, hasModel);
     if (!values.watch) return 0;
     console.log('watching for changes; Ctrl-C to stop');
     await new Promise<void>((resolveStop) => {
@@ -97,19 +82,19 @@ export async function run(args: string[]): Promise<number> {
     });
     return 0;
   } finally {
-    await library.close();
+    await service.close();
   }
 }
 
-function printSummary(
-  library: Library,
+async function printSummary(
+  service: DeskService,
   folder: string,
-  stats: Awaited<ReturnType<Library['stats']>>,
+  stats: StoreStats | null,
   encodedTokens: number,
   seconds: number,
   hasModel: boolean,
-): void {
-  const docs = library.documents(folder);
+): Promise<void> {
+  const { documents: docs } = await call(service, 'indexing.documents', { folder });
   const count = (status: string) => docs.filter((d) => d.status === status).length;
   const problems = docs.filter((d) => d.status === 'failed' || d.status === 'skipped');
   if (problems.length > 0) {
@@ -121,6 +106,7 @@ function printSummary(
   console.log(
     `\n${folder}: ${docs.length} documents: ${count('done')} done, ${count('failed')} failed, ${count('skipped')} skipped (${seconds.toFixed(1)} s)`,
   );
+  if (!stats) return;
   console.log(
     `library: ${fmt(stats.documents)} documents, ${fmt(stats.passages)} passages, ${fmt(stats.storedTokens)} stored tokens, ${fmt(stats.documentTokens)} document tokens`,
   );
@@ -138,21 +124,3 @@ function printSummary(
   }
 }
 
-
-function precision(value: string | undefined): Precision {
-  if (value === undefined) return defaultIndexSettings.precision;
-  if (value === 'fp32' || value === 'fp16' || value === 'int8') return value;
-  throw new DeskError('BAD_REQUEST', `--precision must be fp32, fp16 or int8, not "${value}"`);
-}
-
-function int(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new DeskError('BAD_REQUEST', `${flag} must be a whole number, not "${value}"`);
-  return n;
-}
-
-function number(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new DeskError('BAD_REQUEST', `${flag} must be a positive number, not "${value}"`);
-  return n;
-}

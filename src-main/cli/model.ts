@@ -4,12 +4,12 @@
  * A catalogue id or repo (models/catalogue.json) is pulled at its pinned revision.
  * Ctrl-C during a pull keeps the partial download; the same command resumes it.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { builtinModelDir } from '../../models/builtin';
 import { type Catalogue, findCatalogueEntry, loadCatalogue } from '../../models/catalogue';
 import { ModelManager } from '../core/hub/model-manager';
 import { formatBytes, type PullProgress } from '../core/hub/progress';
-import { defaultAppDataDir } from '../core/settings';
+import { dataFolders } from '../core/backend/setup';
 import { parseCommand, usageError } from './args';
 
 const usage = [
@@ -18,7 +18,7 @@ const usage = [
   '       model list [--json]                               installed models (* = active) and the catalogue',
   '       model remove <name>                               delete an installed model',
   '       model use <name>                                  make a model the active one',
-  'options: --models DIR (default <app data>/models)',
+  'options: --db DIR (the data folder, default the app\'s own) or --models DIR (default <data>/models)',
 ].join('\n');
 
 /** Runs the command; resolves to the exit code. */
@@ -27,6 +27,7 @@ export async function run(args: string[]): Promise<number> {
     args,
     allowPositionals: true,
     options: {
+      db: { type: 'string' },
       models: { type: 'string' },
       name: { type: 'string' },
       replace: { type: 'boolean', default: false },
@@ -39,7 +40,7 @@ export async function run(args: string[]): Promise<number> {
   const [action, target, ...extra] = parsed.positionals;
   const needsTarget = ['pull', 'import', 'remove', 'use'].includes(action ?? '');
   if (!action || extra.length > 0 || (needsTarget ? !target : action !== 'list' || target)) return usageError(usage);
-  const modelsDir = resolve(values.models ?? join(defaultAppDataDir(), 'models'));
+  const { modelsDir } = dataFolders({ library: values.db, models: values.models });
   const catalogue = loadCatalogue();
   const manager = new ModelManager({ modelsDir, builtinDir: builtinModelDir, knownSha256: (repo, revision) => pinnedHashes(catalogue, repo, revision) });
 

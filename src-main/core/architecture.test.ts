@@ -9,6 +9,9 @@ import { repoRoot } from './testing/paths';
  *   src-main/web       Node: may import core, never electron
  *   src-main/electron  may import core and electron, never web
  *   src-renderer       browser: never Node built-ins or electron; only core/contract from main
+ * and where code runs inside core (ARCHITECTURE.md#processes-and-threads):
+ *   core/model/thread  the engine thread's entry runs an Engine only: never the service, the store or the index
+ *   core/eval          the SQuAD harness: the answer path, the service and the backend never import it
  */
 const importRe = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
 
@@ -53,6 +56,15 @@ describe('architecture: who may import what (see ARCHITECTURE.md)', () => {
     expect(
       violations('src-renderer', (s) => nodeBuiltin.test(s) || s === 'electron' || (s.includes('src-main') && !s.endsWith('core/contract')) || s.includes('/core/') && !s.endsWith('core/contract')),
     ).toEqual([]);
+  });
+
+  it('the engine thread runs an engine only, and the answer path never reaches the evaluation harness', () => {
+    const inThread = (s: string) => /\/(service|backend|index|store|answer)(\/|$)/.test(s) || s.endsWith('/service');
+    expect(violations('src-main/core/model/thread', (s) => inThread(s)).filter((v) => v.includes('-worker.ts'))).toEqual([]);
+    const isEval = (s: string) => /(^|\/)eval\//.test(s);
+    const answerPath = ['src-main/core/answer', 'src-main/core/backend', 'src-main/core/index', 'src-main/core/model'];
+    expect(answerPath.flatMap((folder) => violations(folder, isEval)).filter((v) => !/\.test\.ts /.test(v))).toEqual([]);
+    expect(importsOf(join(repoRoot, 'src-main/core/service.ts')).filter(isEval)).toEqual([]);
   });
 
   it('the scan itself sees imports (guards against a regex that matches nothing)', () => {

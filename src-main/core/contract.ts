@@ -140,7 +140,7 @@ export const CatalogueEntrySchema = z.object({
 });
 
 export const AppInfoSchema = z.object({
-  shell: z.enum(['electron', 'web']),
+  shell: z.enum(['electron', 'web', 'cli']),
   version: z.string(),
   model: z
     .object({ name: z.string(), arch: z.string(), layers: z.number().int(), k: z.number().int() })
@@ -182,6 +182,8 @@ export const methods = {
         mode: AnswerModeSchema.optional(),
         topPassages: z.number().int().min(1).max(50).optional(),
         maxAnswers: z.number().int().min(1).max(20).optional(),
+        /** Who asks (a window, a tab): its newer question supersedes its older one (answer/ask-queue.ts). */
+        client: z.string().min(1).max(100).optional(),
       })
       .strict(),
     response: AskResultSchema,

@@ -34,6 +34,10 @@ export type ErrorCode =
   // questions
   | 'QUESTION_EMPTY'
   | 'QUESTION_TOO_LONG'
+  /** The reader's queue is full: try again in a moment (answer/ask-queue.ts). */
+  | 'BUSY'
+  /** A newer question from the same window replaced this one; the UI ignores this answer. */
+  | 'SUPERSEDED'
   // hub
   | 'HUB_OFFLINE'
   | 'HUB_NOT_FOUND'

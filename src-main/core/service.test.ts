@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events, methodNames, type DeskEvent, type Result } from './contract';
 import { DeskError } from './errors';
 import { ModelManager } from './hub/model-manager';
-import { IndexerHost } from './index/indexer-host';
+import { IndexerHost } from './index/host/indexer-host';
 import { dispatch, DeskService, EventBus, folderPath } from './service';
 import { tinyBertDir } from './testing/paths';
 

@@ -1,8 +1,9 @@
 /**
- * DeskService: the one implementation of the app's contract (contract.ts). Both shells only carry
- * calls and events to it. It owns the settings file, the Library (indexing, in another process
- * behind IndexerHost), the Reader (the same LMDB store opened read-side plus an Engine in this
- * process, for questions) and the installed models.
+ * DeskService: the one implementation of the app's contract (contract.ts), opened by every entry
+ * point through core/backend/setup.ts; the shells only carry calls and events to it. It owns the
+ * settings file, the Library (indexing, in another process behind IndexerHost), the Reader (the
+ * same LMDB store opened read-side plus an engine on its own thread, for questions, behind the
+ * bounded ask queue) and the installed models.
  *
  *   <appDataDir>/settings.json   settings.ts
  *   <appDataDir>/library/        the LMDB environment (written by the indexer process)
@@ -14,25 +15,26 @@ import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { z } from 'zod';
+import { AskQueue } from './answer/ask-queue';
 import { Reader } from './answer/reader';
 import {
   events, isMethodName, methods, type DeskApi, type DeskEvent, type EventName, type EventOf,
   type MethodName, type RequestOf, type ResponseOf, type Result, type Settings,
 } from './contract';
 import { DeskError, toWire } from './errors';
-import { IndexerHost } from './index/indexer-host';
+import { IndexerHost } from './index/host/indexer-host';
 import type { LibraryControl, LibraryOptions } from './index/library';
-import { noModelFingerprint } from './index/runtime';
 import type { IndexEvent } from './index/types';
 import { defaultK, readConfig, recommendedK } from './model/config';
 import { extractText } from './text/extract';
 import { doctorReport } from './hub/doctor';
-import { Engine } from './model/engine';
+import { EngineThread } from './model/thread/engine-thread';
+import type { WeightPrecision } from './model/onnx/int8-weights';
 import type { ModelConfig, QaEngine } from './model/types';
 import { DeskModels, type ModelsPort } from './service-models';
 import { SettingsFile } from './settings';
 import { LibraryStore } from './store/store';
-import type { CacheIdentity } from './store/types';
+import { identityOf } from './store/cache-key';
 
 // ---- event bus ------------------------------------------------------------------------------
 
@@ -129,7 +131,7 @@ export interface ServicePlatform {
 
 /** How to open a DeskService. */
 export interface DeskServiceOptions {
-  shell: 'electron' | 'web';
+  shell: 'electron' | 'web' | 'cli';
   /** App data folder: settings, LMDB, graph cache and (by default) models. */
   appDataDir: string;
   /** Installed models; default `<appDataDir>/models`. */
@@ -152,6 +154,12 @@ export interface DeskServiceOptions {
   threads?: number;
   /** Keep watching folders after the first scan (default true). */
   watch?: boolean;
+  /** Questions that may wait behind the one being answered before BUSY (default answer/ask-queue.ts's). */
+  maxWaitingQuestions?: number;
+  /** Settings for this process only, never saved (the CLI's flags); see SettingsFile. */
+  settingsOverrides?: Partial<Settings>;
+  /** Precision of the question engine's upper-layer weights (default fp32; cached states are the same either way). */
+  upperWeights?: WeightPrecision;
 }
 
 /** The active model as resolved from settings: its folder and config, or why there is none. */
@@ -177,6 +185,7 @@ const restartWindowMs = 60_000;
 /** Implements every contract method once; see the file comment. */
 export class DeskService implements DeskApi {
   readonly bus = new EventBus();
+  private readonly asks: AskQueue;
   private library!: LibraryControl & { onExit?: IndexerHost['onExit'] };
   private active: ActiveModel | null = null;
   private read: ReadSide = { store: null, engine: null, reader: null };
@@ -203,11 +212,12 @@ export class DeskService implements DeskApi {
   ) {
     this.dbDir = join(options.appDataDir, 'library');
     this.graphsDir = join(options.appDataDir, 'graphs');
+    this.asks = new AskQueue({ maxWaiting: options.maxWaitingQuestions });
   }
 
   /** Loads settings, starts the indexer and opens the read side. */
   static async open(options: DeskServiceOptions): Promise<DeskService> {
-    const settings = await SettingsFile.open(options.appDataDir);
+    const settings = await SettingsFile.open(options.appDataDir, options.settingsOverrides);
     for (const problem of settings.problems) console.warn(`settings: ${problem}`);
     const models =
       options.models ??
@@ -357,26 +367,22 @@ export class DeskService implements DeskApi {
     let engine: QaEngine | null = null;
     if (this.active) {
       try {
-        engine = await Engine.open(this.active.dir, {
+        // In its own thread: ONNX Runtime's run blocks the thread that calls it, and this one serves every window.
+        engine = await EngineThread.open(this.active.dir, {
           k: this.active.k,
           passageOffset: this.active.passageOffset,
           provider: s.provider,
           cacheDir: this.graphsDir,
           threads: this.options.threads,
           openFirst: 'ask', // answering only: indexing runs its own engine in the indexer process
+          ...(this.options.upperWeights ? { weights: this.options.upperWeights } : {}),
         });
       } catch (err) {
         this.modelProblem = `The model "${this.active.name}" could not be loaded: ${(err as Error).message}`;
       }
     }
-    const identity: CacheIdentity = {
-      modelFingerprint: this.active && engine ? engine.fingerprint : noModelFingerprint,
-      k: this.active?.k ?? 0,
-      passageOffset: this.active?.passageOffset ?? 0,
-      precision: s.precision,
-      windowTokens: s.windowTokens,
-      overlapTokens: s.overlapTokens,
-    };
+    const split = { k: this.active?.k ?? 0, passageOffset: this.active?.passageOffset ?? 0 };
+    const identity = identityOf(this.active && engine ? engine.fingerprint : null, split, s);
     let store: LibraryStore | null = null;
     try {
       store = LibraryStore.open(this.dbDir, identity, { onMismatch: 'error' });
@@ -547,11 +553,14 @@ export class DeskService implements DeskApi {
     return { documents };
   }
 
-  async ask({ question, mode, topPassages, maxAnswers }: RequestOf<'ask'>): Promise<ResponseOf<'ask'>> {
-    await this.ready;
-    const reader = this.read.reader;
-    if (!reader) throw new DeskError('STORE_INCOMPATIBLE', this.modelProblem ?? 'The library cache is not open.');
-    const result = await reader.ask(question, { mode, topPassages, maxAnswers });
+  /** Through the bounded queue: BUSY past it, SUPERSEDED when the same client asked again (answer/ask-queue.ts). */
+  async ask({ question, mode, topPassages, maxAnswers, client }: RequestOf<'ask'>): Promise<ResponseOf<'ask'>> {
+    const result = await this.asks.run(client, async () => {
+      await this.ready;
+      const reader = this.read.reader;
+      if (!reader) throw new DeskError('STORE_INCOMPATIBLE', this.modelProblem ?? 'The library cache is not open.');
+      return reader.ask(question, { mode, topPassages, maxAnswers });
+    });
     if (this.modelProblem) result.notes.unshift(this.modelProblem);
     return result;
   }

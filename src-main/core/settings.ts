@@ -16,7 +16,7 @@ export const settingsFileName = 'settings.json';
  * Defaults. Cache precision is fp16: it halves the cache against fp32 (2H bytes per token) and
  * its rounding (relative 2^-11 on unit-RMS states) is far below what moves a span, while int8
  * (one scale per token) adds drift whose effect on answers must be measured per model before it
- * can be a default (DESIGN §6). k = null means the model's recommended split, 3n/4.
+ * can be a default (ARCHITECTURE.md#cache-precision). k = null means the model's recommended split, 3n/4.
  */
 export const defaultSettings: Settings = {
   model: null,
@@ -69,8 +69,14 @@ export function mergeSettings(current: Settings, update: Partial<Settings>): Set
   return next;
 }
 
-/** Settings kept in `<dir>/settings.json`; writes go through a temp file and a rename. */
+/**
+ * Settings kept in `<dir>/settings.json`; writes go through a temp file and a rename. Overrides
+ * (a CLI's `--model`, `--k`...) apply on top for this process only and are never saved; a
+ * field the person then changes drops its override.
+ */
 export class SettingsFile {
+  private overrides: Partial<Settings> = {};
+
   private constructor(
     readonly path: string,
     private current: Settings,
@@ -79,8 +85,15 @@ export class SettingsFile {
     public isNew = false,
   ) {}
 
-  /** Loads the file (a missing or unreadable file gives the defaults, with a problem noted). */
-  static async open(dir: string): Promise<SettingsFile> {
+  /** Loads the file (a missing or unreadable file gives the defaults, with a problem noted); overrides are checked like an update. */
+  static async open(dir: string, overrides: Partial<Settings> = {}): Promise<SettingsFile> {
+    const file = await SettingsFile.read(dir);
+    mergeSettings(file.current, overrides); // throws BAD_REQUEST for an override that does not fit
+    file.overrides = { ...overrides };
+    return file;
+  }
+
+  private static async read(dir: string): Promise<SettingsFile> {
     const path = join(dir, settingsFileName);
     const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return undefined;
@@ -98,7 +111,7 @@ export class SettingsFile {
   }
 
   get(): Settings {
-    return { ...this.current };
+    return { ...this.current, ...this.overrides };
   }
 
   /** Validates, merges and saves; resolves to the new settings. */
@@ -109,6 +122,7 @@ export class SettingsFile {
     await writeFile(tmp, `${JSON.stringify(next, null, 2)}\n`);
     await rename(tmp, this.path);
     this.current = next;
+    for (const key of Object.keys(update)) delete this.overrides[key as keyof Settings];
     this.isNew = false;
     return this.get();
   }

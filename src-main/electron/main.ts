@@ -1,23 +1,24 @@
 /**
  * The desktop shell: Electron main. It owns windows, the global shortcut and the OS dialogs; the
- * DeskService does the work (indexing in a utilityProcess), and IPC only carries calls and events.
+ * DeskService does the work in the backend utilityProcess (electron/backend.ts; its indexer is a
+ * child of that process), and main only carries contract calls and events between the two.
  *   electron . [--library DIR] [--models DIR]
  */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { app, BrowserWindow, dialog, shell } from 'electron';
 import { builtinModelName } from '../../models/builtin';
 import { DeskError } from '../core/errors';
-import { DeskService } from '../core/service';
-import { defaultAppDataDir } from '../core/settings';
+import type { BackendClient } from '../core/backend/backend-client';
+import { dataFolders } from '../core/backend/setup';
 import { registerAppScheme, serveRenderer } from './app-protocol';
-import { startUtilityIndexer } from './indexer';
+import { startUtilityBackend } from './backend';
 import { forwardEvents, registerIpc } from './ipc';
 import { QuickAskShortcut } from './quick-ask';
 import { devServerUrl, guardContents, hardenSession } from './security';
 import { createMainWindow, createQuickWindow } from './windows';
 
-let service: DeskService | null = null;
+let backend: BackendClient | null = null;
 let mainWindow: BrowserWindow | null = null;
 let quickWindow: BrowserWindow | null = null;
 let isQuitting = false;
@@ -34,24 +35,26 @@ function folders(): { appDataDir: string; modelsDir?: string } {
   });
   const library = typeof values.library === 'string' ? values.library : undefined;
   const models = typeof values.models === 'string' ? values.models : undefined;
-  // The same default folder as the web shell: both open one library.
-  return { appDataDir: resolve(library ?? defaultAppDataDir()), modelsDir: models ? resolve(models) : undefined };
+  // The same default folder as the web shell and the CLI: all open one library.
+  return dataFolders({ library, models });
 }
 
 async function start(): Promise<void> {
   hardenSession();
   if (!devServerUrl) serveRenderer(join(import.meta.dirname, '../renderer'));
   const appRoot = app.getAppPath();
-  service = await DeskService.open({
-    shell: 'electron',
-    ...folders(),
-    version: app.getVersion(),
-    // The bundle lives in out/main: point the core at the data files it ships beside its sources.
-    cataloguePath: join(appRoot, 'models', 'catalogue.json'),
-    builtinModelDir: join(appRoot, 'models', 'builtin', builtinModelName),
-    defaultTokenizerDir: join(appRoot, 'resources', 'tokenizer'),
-    startIndexer: startUtilityIndexer,
-    platform: {
+  // The service runs in the backend process; what only main can do (dialogs, the shell) is asked back over the channel.
+  backend = await startUtilityBackend(
+    {
+      shell: 'electron',
+      ...folders(),
+      version: app.getVersion(),
+      // The bundle lives in out/main: point the core at the data files it ships beside its sources.
+      cataloguePath: join(appRoot, 'models', 'catalogue.json'),
+      builtinModelDir: join(appRoot, 'models', 'builtin', builtinModelName),
+      defaultTokenizerDir: join(appRoot, 'resources', 'tokenizer'),
+    },
+    {
       pickFolder: async () => {
         const options: Electron.OpenDialogOptions = { title: 'Add a folder to your library', properties: ['openDirectory'] };
         const picked = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
@@ -63,21 +66,22 @@ async function start(): Promise<void> {
         if (failure) throw new DeskError('FILE_UNREADABLE', `Could not open ${path}: ${failure}`);
       },
     },
-  });
-  registerIpc(service);
-  forwardEvents(service, () => [mainWindow, quickWindow]);
+  );
+  registerIpc(backend);
+  forwardEvents(backend, () => [mainWindow, quickWindow]);
   mainWindow = createMainWindow();
   mainWindow.on('closed', () => (mainWindow = null));
   quickWindow = createQuickWindow(() => isQuitting);
-  shortcut.register((await service['settings.get']()).shortcut);
-  service.bus.on((event) => {
+  const settings = await backend.handle('settings.get', {});
+  if (settings.ok) shortcut.register((settings.value as { shortcut: string }).shortcut);
+  backend.bus.on((event) => {
     if (event.name === 'settingsChanged') shortcut.register(event.payload.shortcut);
   });
 }
 
 async function shutdown(): Promise<void> {
   shortcut.dispose();
-  await service?.close();
+  await backend?.close();
 }
 
 registerAppScheme();
@@ -93,7 +97,7 @@ if (!app.requestSingleInstanceLock()) {
   });
   app.on('web-contents-created', (_, contents) => guardContents(contents));
   app.on('activate', () => {
-    if (service && !mainWindow) {
+    if (backend && !mainWindow) {
       mainWindow = createMainWindow();
       mainWindow.on('closed', () => (mainWindow = null));
     }

@@ -6,9 +6,9 @@
  *   --port N        fixed port (default: a free one)
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultAppDataDir } from '../core/settings';
+import { dataFolders } from '../core/backend/setup';
 import { defaultStaticDir, startWebApp } from './web-app';
 
 const usage = 'usage: serve [--library DIR] [--models DIR] [--port N]';
@@ -35,8 +35,8 @@ async function main(): Promise<void> {
     console.error(`The UI is not built (${defaultStaticDir}): run \`npm run build:web\` first, or use \`npm run serve\`.`);
     process.exit(1);
   }
-  const appDataDir = resolve(values.library ?? defaultAppDataDir());
-  const app = await startWebApp({ appDataDir, modelsDir: values.models ? resolve(values.models) : undefined, port });
+  const { appDataDir, modelsDir } = dataFolders(values);
+  const app = await startWebApp({ appDataDir, modelsDir, port });
   console.log(`DeFormer Desk (web shell), library ${appDataDir}`);
   console.log(`Open ${app.server.url}`);
 

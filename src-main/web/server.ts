@@ -4,7 +4,8 @@
  *                        {ok: false, error: {code, message}} for an expected failure (a typed DeskError,
  *                        a payload the contract refuses). Browsers log every 4xx as a console error, so
  *                        only failures of the transport itself (token, URL, body size or JSON, timeout)
- *                        and bugs (INTERNAL, 500) answer {code, message} with a 4xx/5xx status.
+ *                        and bugs (INTERNAL, 500) answer {code, message} with a 4xx/5xx status, and so does
+ *                        a full question queue (BUSY, 503: try again), which a client must tell apart.
  *   GET  /api/events     server-sent events, one DeskEvent per message
  *   GET  /...            the built UI (out/web), with the strict CSP
  * Every request needs the run's token (security.ts); the server carries calls, it decides nothing.
@@ -50,8 +51,11 @@ export interface WebServer {
 
 const heartbeatMs = 15_000;
 
-/** HTTP status of the transport's own failures and of a bug; the service's expected failures travel in a 200 Result. */
-const statusOf = { BAD_REQUEST: 400, UNAUTHORIZED: 401, FORBIDDEN: 403, INTERNAL: 500 } as const;
+/**
+ * HTTP status of the transport's own failures, of a bug, and of BUSY (the question queue is full:
+ * 503, try again); the service's other expected failures travel in a 200 Result.
+ */
+const statusOf = { BAD_REQUEST: 400, UNAUTHORIZED: 401, FORBIDDEN: 403, INTERNAL: 500, BUSY: 503 } as const;
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { ...securityHeaders, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
@@ -131,7 +135,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         }
       }
       const result = await options.backend.handle(method, payload);
-      if (!result.ok && result.error.code === 'INTERNAL') return sendError(res, 'INTERNAL', result.error.message);
+      if (!result.ok && (result.error.code === 'INTERNAL' || result.error.code === 'BUSY')) return sendError(res, result.error.code, result.error.message);
       return sendJson(res, 200, result);
     }
 

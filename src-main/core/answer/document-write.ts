@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { LowerStates, QaEngine, Tokenizer } from '../model/types';
+import { defaultSettings } from '../settings';
 import { passageId } from '../store/cache-key';
 import type { DocumentWrite, PassageRecord } from '../store/types';
 import { cutPassages } from '../text/passages';
@@ -10,13 +11,13 @@ import type { PassageWindow } from '../text/types';
  * files, queue or extraction. The SQuAD harness, the answer bench and the reader's tests use it.
  */
 
-/** Window W and overlap O in tokens (DESIGN §2 defaults). */
+/** Window W and overlap O in tokens (ARCHITECTURE.md#data-flow defaults). */
 export interface WindowSettings {
   windowTokens: number;
   overlapTokens: number;
 }
 
-export const defaultWindows: WindowSettings = { windowTokens: 320, overlapTokens: 64 };
+export const defaultWindows: WindowSettings = { windowTokens: defaultSettings.windowTokens, overlapTokens: defaultSettings.overlapTokens };
 
 /** The passage windows of `text`: the same cut the indexer makes. */
 export function windowsOf(text: string, tokenizer: Tokenizer, windows: WindowSettings = defaultWindows): PassageWindow[] {

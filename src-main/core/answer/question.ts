@@ -1,11 +1,12 @@
 import { DeskError } from '../errors';
+import { defaultMaxQuestionTokens } from '../model/engine';
 import type { Segment } from '../model/types';
 
 /** Longest question accepted, in chars: far past any real question, short of pasting a document. */
 export const maxQuestionChars = 2000;
 
-/** Question segment limit `[CLS] q [SEP]` in tokens (DESIGN §2); longer questions are truncated. */
-export const maxQuestionTokens = 64;
+/** Question segment limit `[CLS] q [SEP]` in tokens (ARCHITECTURE.md#data-flow); longer questions are truncated. */
+export const maxQuestionTokens = defaultMaxQuestionTokens;
 
 /** Trims the question; throws QUESTION_EMPTY / QUESTION_TOO_LONG for what cannot be asked. */
 export function checkQuestion(question: string): string {

@@ -4,7 +4,7 @@ import type { LibraryStore } from '../store/store';
 import { windowsOf } from './document-write';
 import { maxQuestionChars } from './question';
 import { answersFrom, notes, Reader, snapToWords } from './reader';
-import { openTestKit, testDocuments, testWindows, type TestKit } from './test-library';
+import { openTestKit, testDocuments, testWindows, type TestKit } from '../eval/test-library';
 import type { AskResult } from './types';
 
 let kit: TestKit;

@@ -9,7 +9,7 @@ import { matchRanges } from './terms';
 import type { Answer, AnswerMode, AskResult, PassageHit } from './types';
 
 /**
- * Answering over the whole library (DESIGN §2): BM25 retrieval of the top N passages, the
+ * Answering over the whole library (ARCHITECTURE.md#data-flow): BM25 retrieval of the top N passages, the
  * question's lower pass ONCE, the N passages' cached lower states from LMDB, ONE batched upper
  * pass, then exact spans across all passages (spans.ts). Without a model, or without cached
  * states, the same call is a passage search.
@@ -113,7 +113,13 @@ export class Reader {
     this.noteTruncation(question, text, result);
 
     t = performance.now();
-    const states = passages.map((p) => readStates(store, p, engine.config.hidden));
+    const states: Array<LowerStates | null> = [];
+    for (const p of passages) {
+      // One passage at a time, letting other requests in between: dequantising N passages in one go
+      // would hold the serving thread for tens of ms on a busy machine.
+      await yieldToEventLoop();
+      states.push(readStates(store, p, engine.config.hidden));
+    }
     timings.cacheReadMs = performance.now() - t;
     const kept = passages.filter((_, i) => states[i] !== null);
     if (kept.length < passages.length) result.notes.push(notes.skipped(passages.length - kept.length));
@@ -158,6 +164,8 @@ export class Reader {
     return engine.upperPass(question.lowerStates, states);
   }
 }
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Why this ask can only search passages, or undefined when it can read them. */
 function whySearchOnly(

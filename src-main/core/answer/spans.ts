@@ -49,7 +49,7 @@ export interface SpanCandidate {
   probability: number;
 }
 
-/** Decoder knobs; defaults follow DESIGN §2 and Hugging Face's QA pipeline. */
+/** Decoder knobs; defaults follow ARCHITECTURE.md#data-flow and Hugging Face's QA pipeline. */
 export interface DecodeOptions {
   maxAnswers?: number;
   /** Longest answer in tokens (start and end inclusive). */

@@ -26,7 +26,8 @@ export const modelMetaSchema = z.object({
   installedAt: z.string(),
   /** The checkpoint's fingerprint (sha256 over config.json ‖ model.safetensors), as loadCheckpoint computes it. */
   fingerprint: z.string(),
-  arch: z.enum(['bert', 'distilbert']),
+  /** A registered model family (model/families/registry.ts); checked again when the model loads. */
+  arch: z.string().min(1),
   layers: z.number().int().positive(),
   hidden: z.number().int().positive(),
   /** True when tokenizer.json was built here from vocab.txt (the repo had none). */

@@ -15,8 +15,11 @@ import { cleanup, dumpCache, prose, tempDir, tinyBertDir, writeFiles, type Cache
  */
 const root = tempDir('crash');
 const docs = join(root, 'docs');
-const cleanDb = join(root, 'clean-db');
-const crashDb = join(root, 'crash-db');
+const cleanData = join(root, 'clean-data');
+const crashData = join(root, 'crash-data');
+/** The LMDB folder inside each data folder (ARCHITECTURE.md#store-layout). */
+const cleanDb = join(cleanData, 'library');
+const crashDb = join(crashData, 'library');
 const documents = 320;
 const kills = 14;
 /** A round is killed after this run stored 1..maxStoredBeforeKill documents (seeded). */
@@ -27,8 +30,7 @@ afterAll(() => cleanup(root));
 function cliArgs(db: string): string[] {
   return [
     '--import', 'tsx', join(repoRoot, 'src-main/cli.ts'), 'index', docs, '--db', db,
-    '--model', tinyBertDir, '--k', '2', '--window', '64', '--overlap', '16',
-    '--provider', 'cpu', '--threads', '1', '--cache-dir', join(root, 'graphs'), '--batch', '4', '--verbose',
+    '--model', tinyBertDir, '--k', '2', '--window', '64', '--overlap', '16', '--provider', 'cpu', '--verbose',
   ];
 }
 
@@ -90,7 +92,7 @@ describe('crash safety', () => {
     for (let i = 0; i < documents; i++) files[`d${String(i).padStart(3, '0')}.txt`] = prose(i, 1 + (i % 9)); // 1–3 windows of 64
     writeFiles(docs, files);
 
-    const clean = startCli(cleanDb);
+    const clean = startCli(cleanData);
     expect(await clean.exited, clean.output()).toEqual({ code: 0, signal: null });
     const cleanDump = dumpCache(cleanDb, true);
     expect(cleanDump.problems).toEqual([]);
@@ -100,7 +102,7 @@ describe('crash safety', () => {
     const started = Date.now();
     const doneAtKill: number[] = [];
     for (let round = 0; round < kills; round++) {
-      const run = startCli(crashDb);
+      const run = startCli(crashData);
       // Most kills land while documents are being stored; every fourth before the first one is
       // (start-up: opening the store, dropping unfinished writes, reconciling, the first encode).
       const isStartupKill = round % 4 === 3;
@@ -115,7 +117,7 @@ describe('crash safety', () => {
       await store.close();
       doneAtKill.push(expectWholeDocuments(dumpCache(crashDb, true), cleanDump));
     }
-    const final = startCli(crashDb);
+    const final = startCli(crashData);
     expect(await final.exited, final.output()).toEqual({ code: 0, signal: null });
     const seconds = (Date.now() - started) / 1000;
     console.log(`crash safety: ${kills} kills in ${seconds.toFixed(0)} s; done documents at each kill: ${doneAtKill.join(' ')}`);

@@ -126,7 +126,7 @@ export async function lowerDocuments(documents: PassageWindow[][], ctx: LowerCon
     ctx.onBatch(batch.reduce((sum, { window: w }) => sum + w.ids.length, 0));
   };
   // The next batch is queued before the one running is awaited, so a lower pass running in its
-  // own thread (lower-thread.ts) never waits for this thread between batches.
+  // own thread (model/thread/engine-thread.ts) never waits for this thread between batches.
   let running: { batch: typeof all; lowered: Promise<LowerStates[]> } | undefined;
   for (const batch of batches) {
     await ctx.beforeBatch();

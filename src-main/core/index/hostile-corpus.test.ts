@@ -3,7 +3,7 @@ import { chmodSync, cpSync, readdirSync, readFileSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sharedDir } from '../testing/paths';
-import { IndexerHost } from './indexer-host';
+import { IndexerHost } from './host/indexer-host';
 import { cleanup, prose, tempDir, tinyOptions, writeFiles } from './test-kit';
 
 /**

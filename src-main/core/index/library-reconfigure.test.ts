@@ -35,7 +35,7 @@ describe('Library without a model, then reconfigured', () => {
     expect(dump.states.size).toBe(0);
     expect(dump.postings).toBeGreaterThan(0);
     // The identity the library wrote; 'error' on mismatch proves it is exactly this one.
-    const store = LibraryStore.open(db, { modelFingerprint: noModelFingerprint, k: 2, passageOffset: 0, precision: 'fp32', windowTokens: 48, overlapTokens: 8 });
+    const store = LibraryStore.open(db, { modelFingerprint: noModelFingerprint, k: 2, passageOffset: 0, precision: 'fp16', windowTokens: 48, overlapTokens: 8 });
     try {
       const hit = store.search('glacier', 3)[0];
       expect(store.getPassage(hit.passageId)!.docPath).toBe(join(docs, 'b.md'));
@@ -54,8 +54,8 @@ describe('Library without a model, then reconfigured', () => {
       await library.whenIdle();
       expect(log.indexedPaths().sort()).toEqual(['a.txt', 'b.md', 'c.txt'].map((f) => join(docs, f)));
       expect(library.identity.modelFingerprint).not.toBe(noModelFingerprint);
-      const fp32 = await library.stats();
-      expect(fp32.stateBytes).toBe(fp32.storedTokens * 32 * 4);
+      const fp16 = await library.stats(); // the default precision (core/settings.ts)
+      expect(fp16.stateBytes).toBe(fp16.storedTokens * 32 * 2);
 
       log.clear();
       await library.reconfigure({ k: 1, precision: 'int8' });

@@ -70,7 +70,7 @@ describe('Library (start-up reconciliation)', () => {
       const passages = [...byPath.values()].reduce((n, d) => n + d.passageIds.length, 0);
       expect(stats).toMatchObject({ documents: 10, passages });
       expect(byPath.get(join(docs, 'one.txt'))!.passageIds.length).toBeGreaterThan(2); // windows of 48 tokens
-      expect(stats.stateBytes).toBe(stats.storedTokens * 32 * 4); // fp32, H = 32
+      expect(stats.stateBytes).toBe(stats.storedTokens * 32 * 2); // fp16 (the default), H = 32
     } finally {
       await library.close();
     }

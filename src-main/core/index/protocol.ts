@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
+import { z } from 'zod';
+import { DocumentStatusSchema, events, IndexStatusSchema, WireErrorSchema } from '../contract';
 import type { WireError } from '../errors';
 import type { DocumentRecord, StoreStats } from '../store/types';
 import type { LibraryChanges, LibraryOptions } from './library';
@@ -48,6 +50,61 @@ export type MethodName = keyof IndexerMethods;
 
 /** Host → indexer. */
 export type Request = { kind: 'call'; id: number; method: MethodName; args: unknown[] };
+
+// ---- the same messages as zod schemas, checked on receipt on both sides ----------------------
+
+const methodNames = ['open', 'addFolder', 'removeFolder', 'pause', 'resume', 'whenIdle', 'reconfigure', 'stats', 'close'] as const satisfies readonly MethodName[];
+
+export const RequestSchema = z.object({ kind: z.literal('call'), id: z.number().int().min(1), method: z.enum(methodNames), args: z.array(z.unknown()) });
+
+const count = z.number().int().min(0);
+
+/**
+ * A document record as the indexer sends it (store/types.ts DocumentRecord): the fields the host
+ * reads are checked; a field added to the record later passes through unchecked rather than being
+ * dropped on the way (loose).
+ */
+const DocumentRecordSchema = z.looseObject({
+  path: z.string(),
+  folder: z.string(),
+  sha256: z.string(),
+  size: z.number(),
+  mtimeMs: z.number(),
+  status: DocumentStatusSchema,
+  reason: z.string().optional(),
+  code: z.string().optional(),
+  textLength: count.optional(),
+  documentTokens: count.optional(),
+  passageIds: z.array(z.string()),
+  generation: z.string().optional(),
+  encoding: z.string().optional(),
+  warnings: z.array(z.string()).optional(),
+  indexedAt: z.number().optional(),
+  ocrPages: count.optional(),
+  ocrOn: z.boolean().optional(),
+});
+
+/** Index events are the contract's events of the same name, with their `type`. */
+const IndexEventSchema = z.discriminatedUnion('type', [
+  events.indexProgress.extend({ type: z.literal('indexProgress') }),
+  events.documentIndexed.extend({ type: z.literal('documentIndexed') }),
+  events.documentFailed.extend({ type: z.literal('documentFailed') }),
+  events.documentRemoved.extend({ type: z.literal('documentRemoved') }),
+  events.indexIdle.extend({ type: z.literal('indexIdle') }),
+]);
+
+export const ReplySchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('result'), id: count, value: z.unknown() }),
+  z.object({ kind: z.literal('error'), id: count, error: WireErrorSchema }),
+  z.object({ kind: z.literal('event'), event: IndexEventSchema }),
+  z.object({ kind: z.literal('mirror'), folders: z.array(z.string()), upserts: z.array(DocumentRecordSchema), removed: z.array(z.string()) }),
+]);
+
+/** What the methods that answer a value answer; the rest answer nothing (null on the wire). */
+export const resultSchemas: Partial<Record<MethodName, z.ZodType>> = {
+  open: z.object({ folders: z.array(z.string()), progress: IndexStatusSchema, documents: z.array(DocumentRecordSchema) }),
+  stats: z.object({ documents: count, passages: count, storedTokens: count, documentTokens: count, stateBytes: count }),
+};
 
 /** Indexer → host. `mirror` always arrives before the event or result it explains. */
 export type Reply =

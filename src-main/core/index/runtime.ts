@@ -1,8 +1,9 @@
 import { loadTokenizer } from '../model/tokenizer';
 import type { LowerEncoder, ProviderName, Tokenizer } from '../model/types';
 import { LibraryStore } from '../store/store';
-import type { CacheIdentity, LibraryStoreApi } from '../store/types';
-import { LowerPassThread } from './lower-thread';
+import { identityOf } from '../store/cache-key';
+import type { LibraryStoreApi } from '../store/types';
+import { EngineThread } from '../model/thread/engine-thread';
 import type { IndexSettings } from './types';
 
 /** Everything the runtime is built from; a change in any of the identity fields resets the store. */
@@ -30,7 +31,7 @@ export interface Runtime {
 }
 
 /** Fingerprint recorded in the cache identity when passages are stored without lower states. */
-export const noModelFingerprint = 'none';
+export { noModelFingerprint } from '../store/cache-key';
 
 /**
  * Opens engine, tokenizer and store. With `previous`, parts whose inputs did not change are
@@ -49,14 +50,7 @@ export async function openRuntime(options: RuntimeOptions, previous?: Runtime): 
       if (!sameEngine) await previous.engine?.close();
       await previous.store.close();
     }
-    const identity: CacheIdentity = {
-      modelFingerprint: engine?.fingerprint ?? noModelFingerprint,
-      k: options.k,
-      passageOffset: options.passageOffset,
-      precision: options.settings.precision,
-      windowTokens: options.settings.windowTokens,
-      overlapTokens: options.settings.overlapTokens,
-    };
+    const identity = identityOf(engine?.fingerprint ?? null, options, options.settings);
     const store = await LibraryStore.open(options.dbDir, identity, { onMismatch: 'reset' });
     // The indexer is the one writer: what a crash left half-written is its to remove.
     await store.dropUnfinished();
@@ -78,7 +72,7 @@ export async function openRuntime(options: RuntimeOptions, previous?: Runtime): 
 }
 
 function openEngine(options: RuntimeOptions): Promise<LowerEncoder> {
-  return LowerPassThread.open(options.model!, {
+  return EngineThread.open(options.model!, {
     k: options.k,
     passageOffset: options.passageOffset,
     provider: options.provider,

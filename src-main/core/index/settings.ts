@@ -1,14 +1,15 @@
 import { resolve } from 'node:path';
+import { defaultSettings } from '../settings';
 import type { IndexSettings } from './types';
 
-/** DESIGN §2 sizes: windows of W = 320 tokens overlapping by O = 64; files up to 50 MB. */
+/** The app's defaults (core/settings.ts, the one source) as the indexer takes them, plus its batch size. */
 export const defaultIndexSettings: IndexSettings = {
-  maxFileBytes: 50 * 1024 * 1024,
-  windowTokens: 320,
-  overlapTokens: 64,
-  precision: 'fp32',
+  maxFileBytes: defaultSettings.maxFileMb * 1024 * 1024,
+  windowTokens: defaultSettings.windowTokens,
+  overlapTokens: defaultSettings.overlapTokens,
+  precision: defaultSettings.precision,
   batchSize: 16,
-  ocr: true,
+  ocr: defaultSettings.ocr,
 };
 
 /**

@@ -6,6 +6,7 @@ import { DeskError } from '../errors';
 import { parseConfig } from './config';
 import { floatDtypes, parseSafetensors } from './safetensors';
 import type { Checkpoint, WeightTensor } from './types';
+import { familyOf } from './families/registry';
 import { canonicalName, isIgnoredWeight, layerIndexOf, spanHeadNames, weightNames } from './weight-names';
 
 export { weightNames, type ExpectedWeight } from './weight-names';
@@ -55,10 +56,10 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   const byName = new Map<string, string>();
   for (const fileName of file.entries.keys()) {
     const name = canonicalName(fileName, config.arch);
-    if (isIgnoredWeight(name)) continue;
-    const layer = layerIndexOf(name);
+    if (isIgnoredWeight(name, config.arch)) continue;
+    const layer = layerIndexOf(name, config.arch);
     if (layer >= config.layers) {
-      const field = config.arch === 'bert' ? 'num_hidden_layers' : 'n_layers';
+      const field = familyOf(config.arch).fields.layers;
       throw new DeskError(
         'CHECKPOINT_SHAPE_MISMATCH',
         `${weightsPath}: tensor "${fileName}" belongs to layer ${layer}, but ${configPath} field "${field}" is ${config.layers}`,

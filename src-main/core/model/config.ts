@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeskError } from '../errors';
+import { familyForConfig, familyNames, supportedClasses, type ConfigFields, type ModelFamily } from './families/registry';
 import type { DeformerSplit, ModelConfig } from './types';
 
 /**
@@ -27,47 +28,12 @@ export function parseConfig(json: unknown, file: string): ModelConfig {
     throw new DeskError('CHECKPOINT_BAD_CONFIG', `${file}: expected a JSON object`, { file });
   }
   const cfg = json as Json;
-  const arch = architectureOf(cfg, file);
+  const family = familyOfConfig(cfg, file);
   const f = new Fields(cfg, file);
-  const config =
-    arch === 'bert'
-      ? {
-          arch,
-          layers: f.int('num_hidden_layers'),
-          hidden: f.int('hidden_size'),
-          heads: f.int('num_attention_heads'),
-          intermediate: f.int('intermediate_size'),
-          vocabSize: f.int('vocab_size'),
-          maxPositions: f.int('max_position_embeddings', 512),
-          typeVocabSize: f.int('type_vocab_size', 2),
-          layerNormEps: f.positive('layer_norm_eps', 1e-12),
-          activation: f.activation('hidden_act'),
-        }
-      : {
-          arch,
-          layers: f.int('n_layers'),
-          hidden: f.int('dim'),
-          heads: f.int('n_heads'),
-          intermediate: f.int('hidden_dim'),
-          vocabSize: f.int('vocab_size'),
-          maxPositions: f.int('max_position_embeddings', 512),
-          typeVocabSize: 0,
-          // DistilBERT's modeling code hard-codes nn.LayerNorm(eps=1e-12); config.json has no field for it.
-          layerNormEps: 1e-12,
-          activation: f.activation('activation'),
-        };
-  if (arch === 'bert') {
-    const positionType = cfg.position_embedding_type ?? 'absolute';
-    if (positionType !== 'absolute') {
-      f.fail('position_embedding_type', `is ${JSON.stringify(positionType)}; only "absolute" is supported`);
-    }
-  }
-  // sinusoidal_pos_embds (e.g. distilbert-base-cased-distilled-squad) needs nothing special:
-  // HF fills the position table with the sinusoids and saves it like a learned one.
+  const config: ModelConfig = { arch: family.arch, ...family.readConfig(f, cfg) };
   const deformer = cfg.deformer === undefined ? undefined : parseDeformer(cfg.deformer, config.layers, f);
   if (config.hidden % config.heads !== 0) {
-    const [h, n] = arch === 'bert' ? ['hidden_size', 'num_attention_heads'] : ['dim', 'n_heads'];
-    f.fail(n, `(${config.heads}) does not divide ${h} (${config.hidden})`);
+    f.fail(family.fields.heads, `(${config.heads}) does not divide ${family.fields.hidden} (${config.hidden})`);
   }
   return deformer ? { ...config, deformer } : config;
 }
@@ -91,18 +57,12 @@ function parseDeformer(v: unknown, layers: number, f: Fields): DeformerSplit {
   return { k, passageOffset: P, trainedK: trained as number[] };
 }
 
-/**
- * 'bert' or 'distilbert' from `model_type`, else from the `architectures` class names.
- * MiniLM and other BERT-layout checkpoints say model_type "bert" and load as 'bert'.
- */
-function architectureOf(cfg: Json, file: string): ModelConfig['arch'] {
+/** The registered family config.json describes (families/registry.ts), by `model_type` or `architectures`. */
+function familyOfConfig(cfg: Json, file: string): ModelFamily {
   const modelType = cfg.model_type;
   const architectures = Array.isArray(cfg.architectures) ? cfg.architectures.map(String) : [];
-  if (modelType === 'bert' || modelType === 'distilbert') return modelType;
-  if (modelType === undefined) {
-    if (architectures.some((a) => a.startsWith('DistilBert'))) return 'distilbert';
-    if (architectures.some((a) => a.startsWith('Bert'))) return 'bert';
-  }
+  const family = familyForConfig(modelType, architectures);
+  if (family) return family;
   const said = [
     modelType === undefined ? null : `model_type ${JSON.stringify(modelType)}`,
     architectures.length ? `architectures ${JSON.stringify(architectures)}` : null,
@@ -110,13 +70,13 @@ function architectureOf(cfg: Json, file: string): ModelConfig['arch'] {
   throw new DeskError(
     'CHECKPOINT_UNKNOWN_ARCHITECTURE',
     `${file}: ${said.length ? said.join(', ') : 'no model_type or architectures field'}; ` +
-      'supported: BertForQuestionAnswering and DistilBertForQuestionAnswering (model_type "bert" or "distilbert")',
+      `supported: ${supportedClasses().join(' and ')} (model_type ${familyNames().map((n) => `"${n}"`).join(' or ')})`,
     { file, field: modelType === undefined ? 'architectures' : 'model_type' },
   );
 }
 
 /** Typed reads of config fields; errors name the file and the field. */
-class Fields {
+class Fields implements ConfigFields {
   constructor(
     private readonly cfg: Json,
     private readonly file: string,

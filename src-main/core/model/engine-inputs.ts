@@ -5,6 +5,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { DeskError } from '../errors';
+import { familyOf } from './families/registry';
 import { IO } from './onnx/graphs';
 import type { LowerStates, ModelConfig } from './types';
 
@@ -76,7 +77,7 @@ export function sequenceFeeds(batch: SequenceInput[], config: ModelConfig): { fe
     [IO.positionIds]: new ort.Tensor('int64', positions, dims),
     [IO.attentionMask]: new ort.Tensor('int64', mask, dims),
   };
-  if (config.arch === 'bert') feeds[IO.tokenTypeIds] = new ort.Tensor('int64', types, dims);
+  if (familyOf(config.arch).tokenTypes) feeds[IO.tokenTypeIds] = new ort.Tensor('int64', types, dims);
   return { feeds, tokens: T };
 }
 

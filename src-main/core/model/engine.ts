@@ -26,7 +26,7 @@ export type { SequenceInput } from './engine-inputs';
 
 /** Engine options beyond the shared contract (all optional). */
 export interface EngineOpenOptions extends EngineOptions {
-  /** Longest question segment `[CLS] q [SEP]`; longer questions are truncated (DESIGN §2: 64). */
+  /** Longest question segment `[CLS] q [SEP]`; longer questions are truncated (ARCHITECTURE.md#data-flow: 64). */
   maxQuestionTokens?: number;
   /** Segments per lower-pass batch (sorted by length, so padding stays small). */
   lowerBatchSize?: number;
@@ -56,7 +56,7 @@ export interface FullDebugOutput {
   hiddenStates: LowerStates[]; // [layers + 1] × [tokens, hidden]
 }
 
-const DEFAULT_MAX_QUESTION_TOKENS = 64;
+export const defaultMaxQuestionTokens = 64;
 const DEFAULT_LOWER_BATCH = 8;
 
 /** The graphs an engine can run; each session opens on first use. */
@@ -182,7 +182,7 @@ export class Engine implements QaEngine {
   questionSegment(text: string): Segment {
     if (!this.tokenizer) throw new Error('engine: opened without a tokenizer; use Engine.open to tokenize questions');
     if (!text.trim()) throw new DeskError('QUESTION_EMPTY', 'The question is empty.');
-    return this.tokenizer.questionSegment(text, this.options.maxQuestionTokens ?? DEFAULT_MAX_QUESTION_TOKENS);
+    return this.tokenizer.questionSegment(text, this.options.maxQuestionTokens ?? defaultMaxQuestionTokens);
   }
 
   async encodeQuestion(text: string): Promise<EncodedQuestion> {

@@ -7,8 +7,8 @@
 
 /** Architecture-neutral hyper-parameters read from config.json. */
 export interface ModelConfig {
-  /** 'bert' covers BERT-family QA checkpoints (BERT, MiniLM, ...); 'distilbert' has no token types. */
-  arch: 'bert' | 'distilbert';
+  /** The model family (families/registry.ts): 'bert' (BERT, MiniLM, ...), 'distilbert', or one registered later. */
+  arch: string;
   /** n: number of transformer layers. */
   layers: number;
   /** H: hidden width. */
@@ -81,7 +81,7 @@ export type ProviderName = 'auto' | 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu'
 export interface EngineOptions {
   /** Split point: lower layers 1..k run per segment, upper layers k+1..n jointly. 0 ≤ k ≤ n. */
   k: number;
-  /** Position id of the first passage token (DESIGN §1: P, 0 in the authors' code). */
+  /** Position id of the first passage token (ARCHITECTURE.md#the-split: P, 0 in the authors' code). */
   passageOffset?: number;
   provider?: ProviderName;
   /** Where built ONNX graphs are cached (keyed by fingerprint and k). */
@@ -126,7 +126,7 @@ export interface QaEngine {
   close(): Promise<void>;
 }
 
-/** The part of an engine an indexer needs (Engine, or index/lower-thread.ts running one in a thread). */
+/** The part of an engine an indexer needs (Engine, or model/thread/engine-thread.ts running one in a thread). */
 export type LowerEncoder = Pick<QaEngine, 'config' | 'fingerprint' | 'k' | 'passageOffset' | 'provider' | 'lowerPassages' | 'close'>;
 
 /**

@@ -1,3 +1,4 @@
+import { familyOf } from './families/registry';
 import type { ModelConfig } from './types';
 
 /**
@@ -21,36 +22,24 @@ export function weightNames(config: ModelConfig): ExpectedWeight[] {
   const layerNorm = (name: string) =>
     out.push({ name: `${name}.weight`, shape: [h] }, { name: `${name}.bias`, shape: [h] });
 
-  const base = config.arch; // 'bert' | 'distilbert': HF's base_model_prefix
-  out.push({ name: `${base}.embeddings.word_embeddings.weight`, shape: [config.vocabSize, h] });
-  out.push({ name: `${base}.embeddings.position_embeddings.weight`, shape: [config.maxPositions, h] });
-  if (config.arch === 'bert') {
-    out.push({ name: 'bert.embeddings.token_type_embeddings.weight', shape: [config.typeVocabSize, h] });
-  }
-  layerNorm(`${base}.embeddings.LayerNorm`);
+  // The family spells its Hugging Face names once (families/); only the shapes are said here.
+  const family = familyOf(config.arch);
+  const emb = family.embeddingNames();
+  out.push({ name: emb.word, shape: [config.vocabSize, h] });
+  out.push({ name: emb.position, shape: [config.maxPositions, h] });
+  if (emb.tokenType) out.push({ name: emb.tokenType, shape: [config.typeVocabSize, h] });
+  layerNorm(emb.norm);
 
   for (let i = 0; i < config.layers; i++) {
-    if (config.arch === 'bert') {
-      const l = `bert.encoder.layer.${i}`;
-      linear(`${l}.attention.self.query`, h, h);
-      linear(`${l}.attention.self.key`, h, h);
-      linear(`${l}.attention.self.value`, h, h);
-      linear(`${l}.attention.output.dense`, h, h);
-      layerNorm(`${l}.attention.output.LayerNorm`);
-      linear(`${l}.intermediate.dense`, ffn, h);
-      linear(`${l}.output.dense`, h, ffn);
-      layerNorm(`${l}.output.LayerNorm`);
-    } else {
-      const l = `distilbert.transformer.layer.${i}`;
-      linear(`${l}.attention.q_lin`, h, h);
-      linear(`${l}.attention.k_lin`, h, h);
-      linear(`${l}.attention.v_lin`, h, h);
-      linear(`${l}.attention.out_lin`, h, h);
-      layerNorm(`${l}.sa_layer_norm`);
-      linear(`${l}.ffn.lin1`, ffn, h);
-      linear(`${l}.ffn.lin2`, h, ffn);
-      layerNorm(`${l}.output_layer_norm`);
-    }
+    const l = family.layerNames(i);
+    linear(l.query, h, h);
+    linear(l.key, h, h);
+    linear(l.value, h, h);
+    linear(l.attnOut, h, h);
+    layerNorm(l.attnNorm);
+    linear(l.ffnIn, ffn, h);
+    linear(l.ffnOut, h, ffn);
+    layerNorm(l.outNorm);
   }
   linear('qa_outputs', 2, h);
   return out;
@@ -66,18 +55,19 @@ export const spanHeadNames = ['qa_outputs.weight', 'qa_outputs.bias'] as const;
  */
 export function canonicalName(fileName: string, arch: ModelConfig['arch']): string {
   let name = fileName.replace(/\.gamma$/, '.weight').replace(/\.beta$/, '.bias');
-  const bareRoots = arch === 'bert' ? ['embeddings.', 'encoder.', 'pooler.'] : ['embeddings.', 'transformer.'];
-  if (bareRoots.some((root) => name.startsWith(root))) name = `${arch}.${name}`;
+  if (familyOf(arch).bareRoots.some((root) => name.startsWith(root))) name = `${arch}.${name}`;
   return name;
 }
 
-/** Tensors some checkpoints carry that the engine never uses: int64 position/token-type buffers, the pooler. */
-export function isIgnoredWeight(name: string): boolean {
-  return /\.embeddings\.(position_ids|token_type_ids)$/.test(name) || name.startsWith('bert.pooler.');
+/** Tensors some checkpoints carry that the engine never uses: int64 position/token-type buffers, the family's extras (BERT's pooler). */
+export function isIgnoredWeight(name: string, arch: ModelConfig['arch']): boolean {
+  return /\.embeddings\.(position_ids|token_type_ids)$/.test(name) || familyOf(arch).isUnused(name);
 }
 
-/** The encoder layer index a tensor belongs to, or -1 for embeddings and heads. */
-export function layerIndexOf(name: string): number {
-  const m = /^(?:bert\.encoder|distilbert\.transformer)\.layer\.(\d+)\./.exec(name);
+/** The encoder layer index a tensor of family `arch` belongs to, or -1 for embeddings and heads. */
+export function layerIndexOf(name: string, arch: ModelConfig['arch']): number {
+  const prefix = familyOf(arch).layerPrefix;
+  if (!name.startsWith(prefix)) return -1;
+  const m = /^(\d+)\./.exec(name.slice(prefix.length));
   return m ? Number(m[1]) : -1;
 }

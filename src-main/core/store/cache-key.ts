@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CacheIdentity } from './types';
+import type { CacheIdentity, Precision } from './types';
 
 /**
  * Every key of the cache is built here, so what invalidates an entry is in one place:
@@ -37,6 +37,28 @@ export function passagePrefix(docPath: string, generation?: string): string {
 export function nextGeneration(sha256: string, current?: string): string {
   const base = sha256.slice(0, 12) || 'g';
   return current === base ? `${base}b` : base;
+}
+
+/** The fingerprint a library indexed without a model carries (passages and terms only, no states). */
+export const noModelFingerprint = 'none';
+
+/**
+ * The one place a CacheIdentity is assembled: the model's weights (null: no model), its split,
+ * and the settings that shape passages and their states.
+ */
+export function identityOf(
+  fingerprint: string | null,
+  split: { k: number; passageOffset: number },
+  cut: { precision: Precision; windowTokens: number; overlapTokens: number },
+): CacheIdentity {
+  return {
+    modelFingerprint: fingerprint ?? noModelFingerprint,
+    k: split.k,
+    passageOffset: split.passageOffset,
+    precision: cut.precision,
+    windowTokens: cut.windowTokens,
+    overlapTokens: cut.overlapTokens,
+  };
 }
 
 const identityFields: Array<keyof CacheIdentity> = [

@@ -19,7 +19,7 @@ import type {
 } from './types';
 
 /**
- * The library's cache (DESIGN §4): one LMDB environment, file `library.mdb` in the store folder, with
+ * The library's cache (ARCHITECTURE.md#store-layout): one LMDB environment, file `library.mdb` in the store folder, with
  *   docs      path → DocumentRecord
  *   passages  passage id → PassageRecord
  *   states    passage id → lower states (binary, quantize.ts)
@@ -61,7 +61,7 @@ interface Counts {
 
 const zeroCounts: Counts = { passages: 0, storedTokens: 0, documentTokens: 0, stateBytes: 0 };
 
-/** The library's LMDB cache: documents, passages, lower states and the BM25 term index (DESIGN §4). */
+/** The library's LMDB cache: documents, passages, lower states and the BM25 term index (ARCHITECTURE.md#store-layout). */
 export class LibraryStore implements LibraryStoreApi {
   private readonly termIndex: TermIndex;
   /** The encode buffer for state records, reused across puts (see writeDocuments). */

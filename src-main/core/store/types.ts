@@ -1,4 +1,4 @@
-/** The cache's records (DESIGN §4). One LMDB environment per library. */
+/** The cache's records (ARCHITECTURE.md#store-layout). One LMDB environment per library. */
 
 export type Precision = 'fp32' | 'fp16' | 'int8';
 
@@ -99,7 +99,7 @@ export interface StoreStats {
 }
 
 /**
- * The library's LMDB store (DESIGN §4), implemented by `LibraryStore` in store/store.ts.
+ * The library's LMDB store (ARCHITECTURE.md#store-layout), implemented by `LibraryStore` in store/store.ts.
  * Reads are synchronous (LMDB reads are memory-mapped); writes are transactional.
  */
 export interface LibraryStoreApi {

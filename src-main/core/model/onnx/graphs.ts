@@ -7,6 +7,7 @@
  *   full:     the ordinary model over [CLS] q [SEP] p [SEP]     → start/end logits [B,T]
  * Weights are external (see weight-table.ts); each function returns ModelProto bytes.
  */
+import { familyOf } from '../families/registry';
 import type { ModelConfig } from '../types';
 import { ElemType, GraphBuilder } from './graph-builder';
 import type { WeightPrecision } from './int8-weights';
@@ -41,7 +42,7 @@ export const IO = {
 /** Embedding inputs shared by `lower` and `full`: ids, token types (BERT), positions, mask. */
 function segmentInputs(b: GraphBuilder, cfg: ModelConfig) {
   const ids = b.input(IO.inputIds, ElemType.int64, ['batch', 'tokens']);
-  const typeIds = cfg.arch === 'bert' ? b.input(IO.tokenTypeIds, ElemType.int64, ['batch', 'tokens']) : null;
+  const typeIds = familyOf(cfg.arch).tokenTypes ? b.input(IO.tokenTypeIds, ElemType.int64, ['batch', 'tokens']) : null;
   const positions = b.input(IO.positionIds, ElemType.int64, ['batch', 'tokens']);
   const mask = b.input(IO.attentionMask, ElemType.int64, ['batch', 'tokens']);
   return { x: embeddings(b, cfg, ids, typeIds, positions), mask: attentionMask(b, mask) };
@@ -88,7 +89,7 @@ export function buildAskGraph(cfg: ModelConfig, weights: WeightTable, k: number,
   checkK(cfg, k);
   const b = new GraphBuilder(precision === 'int8' ? `ask-k${k}-int8` : `ask-k${k}`, weights);
   const ids = b.input(IO.inputIds, ElemType.int64, [1, 'question_tokens']);
-  const typeIds = cfg.arch === 'bert' ? b.input(IO.tokenTypeIds, ElemType.int64, [1, 'question_tokens']) : null;
+  const typeIds = familyOf(cfg.arch).tokenTypes ? b.input(IO.tokenTypeIds, ElemType.int64, [1, 'question_tokens']) : null;
   const positions = b.input(IO.positionIds, ElemType.int64, [1, 'question_tokens']);
   const { passage, mask } = upperInputs(b, cfg);
   const joint = attentionMask(b, mask); // [B,Tq+Tp] int32

@@ -3,6 +3,7 @@
  * post-LayerNorm encoder layers (scores / sqrt(head_dim), padding keys masked out, exact erf GELU),
  * and the span head. Shapes: B = batch, T = tokens, H = hidden, nh = heads, dh = H / nh.
  */
+import { familyOf } from '../families/registry';
 import type { ModelConfig } from '../types';
 import { ElemType, type GraphBuilder } from './graph-builder';
 import { Q, type WeightPrecision } from './int8-weights';
@@ -44,7 +45,7 @@ function activation(b: GraphBuilder, x: string, kind: ModelConfig['activation'])
  */
 export function embeddings(b: GraphBuilder, cfg: ModelConfig, ids: string, typeIds: string | null, positions: string): string {
   let x = b.node('Add', [b.node('Gather', [b.weight(W.word), ids]), b.node('Gather', [b.weight(W.position), positions])]);
-  if (typeIds && cfg.arch === 'bert') x = b.node('Add', [x, b.node('Gather', [b.weight(W.tokenType), typeIds])]);
+  if (typeIds && familyOf(cfg.arch).tokenTypes) x = b.node('Add', [x, b.node('Gather', [b.weight(W.tokenType), typeIds])]);
   return layerNorm(b, x, W.embScale, W.embBias, cfg.layerNormEps);
 }
 

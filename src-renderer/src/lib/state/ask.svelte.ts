@@ -1,9 +1,14 @@
 import type { DeskApi } from '$contract';
+import { DeskCallError } from '../bridge';
 import type { Toasts } from './toasts.svelte';
 import type { AskResult } from './types';
 
 const historyKey = 'desk-question-history';
 const historySize = 50;
+/** This window's name for the service's question queue: its newer question supersedes its older one. */
+const clientId = crypto.randomUUID();
+/** BUSY: the service's question queue is full (answer/ask-queue.ts). */
+export const busyMessage = 'Busy answering other questions: try again in a moment.';
 
 /** The question box: the question, recent questions (↑/↓), the last result. */
 export class AskState {
@@ -15,6 +20,8 @@ export class AskState {
   /** Position while walking history: -1 is the question being typed. */
   private cursor = -1;
   private draft = '';
+  /** The latest question's number: an older call's answer or error is not shown. */
+  private turn = 0;
 
   constructor(
     private readonly api: DeskApi,
@@ -27,18 +34,25 @@ export class AskState {
     }
   }
 
+  /**
+   * Asks; a question asked while another computes replaces it (the service answers the older one
+   * SUPERSEDED, ignored here: only the latest question's answer is shown).
+   */
   async ask(): Promise<void> {
     const question = this.question.trim();
-    if (!question || this.isBusy) return;
+    if (!question) return;
+    const turn = ++this.turn;
     this.isBusy = true;
     this.error = null;
     this.remember(question);
     try {
-      this.result = await this.api.ask({ question });
+      const result = await this.api.ask({ question, client: clientId });
+      if (turn === this.turn) this.result = result;
     } catch (err) {
-      this.error = err instanceof Error ? err.message : String(err);
+      if (turn !== this.turn || (err instanceof DeskCallError && err.code === 'SUPERSEDED')) return;
+      this.error = err instanceof DeskCallError && err.code === 'BUSY' ? busyMessage : err instanceof Error ? err.message : String(err);
     } finally {
-      this.isBusy = false;
+      if (turn === this.turn) this.isBusy = false;
     }
   }
 

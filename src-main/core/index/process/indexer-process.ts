@@ -3,7 +3,7 @@
  * `IndexerHost.fork` (child_process.fork) or by the Electron shell as a utilityProcess.
  */
 import { serveLibrary } from './indexer-server';
-import { parentProcessPort, utilityParentPort } from './protocol';
+import { parentProcessPort, utilityParentPort } from '../protocol';
 
 const port = utilityParentPort() ?? parentProcessPort();
 if (!port) {

@@ -1,6 +1,6 @@
-import { DeskError, toWire } from '../errors';
-import { Library, type LibraryChanges, type LibraryOptions } from './library';
-import type { IndexerMethods, IndexerPort, LibrarySnapshot, Reply, Request } from './protocol';
+import { DeskError, toWire } from '../../errors';
+import { Library, type LibraryChanges, type LibraryOptions } from '../library';
+import { RequestSchema, type IndexerMethods, type IndexerPort, type LibrarySnapshot, type Reply, type Request } from '../protocol';
 
 /** Document-mirror updates are batched this often; events and results flush them first. */
 const mirrorIntervalMs = 100;
@@ -65,13 +65,22 @@ export function serveLibrary(port: IndexerPort, onClosed: () => void): void {
     stats: () => opened().stats(),
     close: async () => {
       clearInterval(timer);
-      await library?.close();
+      // Forgotten first: a flush after the close must not read the closed store.
+      const closing = library;
+      library = undefined;
+      await closing?.close();
     },
   };
 
   port.onMessage(async (raw) => {
-    const request = raw as Request;
-    if (request?.kind !== 'call') return;
+    const parsed = RequestSchema.safeParse(raw);
+    if (!parsed.success) {
+      const id = (raw as { id?: unknown } | null)?.id;
+      const error = { code: 'BAD_REQUEST' as const, message: `indexer: a request outside the protocol: ${parsed.error.issues[0]?.message}` };
+      if (typeof id === 'number') send({ kind: 'error', id, error });
+      return;
+    }
+    const request: Request = parsed.data;
     const handler = handlers[request.method] as ((...args: unknown[]) => unknown) | undefined;
     try {
       if (!handler) throw new DeskError('BAD_REQUEST', `unknown indexer method "${String(request.method)}"`);

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DeskError } from '../errors';
+import { DeskError } from '../../errors';
 import { IndexerHost } from './indexer-host';
-import { cleanup, EventLog, prose, tempDir, tinyOptions, writeFiles } from './test-kit';
+import { cleanup, EventLog, prose, tempDir, tinyOptions, writeFiles } from '../test-kit';
 
 /** The Library in a forked child process behind the same API: calls, events, errors, mirror, exit. */
 const root = tempDir('host');

@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { QaEngine, Tokenizer } from '../model/types';
+import { defaultSettings } from '../settings';
+import { identityOf } from '../store/cache-key';
 import { LibraryStore } from '../store/store';
-import type { CacheIdentity, DocumentWrite, Precision } from '../store/types';
-import { defaultWindows, documentWrite, windowsOf, type WindowSettings } from './document-write';
+import type { DocumentWrite, Precision } from '../store/types';
+import { defaultWindows, documentWrite, windowsOf, type WindowSettings } from '../answer/document-write';
 import type { SquadDataset } from './squad-data';
 
 /**
@@ -44,13 +46,7 @@ export async function openSquadLibrary(options: SquadLibraryOptions): Promise<Li
   const { dataset, engine, tokenizer } = options;
   const windows = options.windows ?? defaultWindows;
   const dir = squadLibraryDir(options.cacheRoot, engine);
-  const identity: CacheIdentity = {
-    modelFingerprint: engine.fingerprint,
-    k: engine.k,
-    passageOffset: engine.passageOffset,
-    precision: options.precision ?? 'fp16',
-    ...windows,
-  };
+  const identity = identityOf(engine.fingerprint, engine, { precision: options.precision ?? defaultSettings.precision, ...windows });
   const store = LibraryStore.open(dir, identity, { onMismatch: 'reset' });
   const marker = JSON.stringify({ dataset: datasetHash(dataset), paragraphs: dataset.paragraphs.length });
   const markerPath = join(dir, markerFile);

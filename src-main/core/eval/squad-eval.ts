@@ -1,14 +1,14 @@
 import type { LibraryStoreApi } from '../store/types';
 import type { QaEngine, SpanLogits, Tokenizer } from '../model/types';
-import { defaultWindows, windowsOf, type WindowSettings } from './document-write';
+import { defaultWindows, windowsOf, type WindowSettings } from '../answer/document-write';
 import { isDeskError } from '../errors';
-import { maxQuestionTokens } from './question';
-import { Reader } from './reader';
-import { decodeSpans } from './spans';
+import { maxQuestionTokens } from '../answer/question';
+import { Reader } from '../answer/reader';
+import { decodeSpans } from '../answer/spans';
 import type { SquadDataset } from './squad-data';
 import { paragraphPath } from './squad-library';
 import { latencyStats, scorePredictions, takeQuestions, type LatencyStats } from './squad-scoring';
-import type { AnswerMode } from './types';
+import type { AnswerMode } from '../answer/types';
 
 /**
  * The SQuAD v1.1 harness. `closed` is the paper's setting: each question reads its own paragraph

@@ -1,16 +1,16 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeskError, fromWire } from '../errors';
-import type { DocumentRecord, StoreStats } from '../store/types';
-import type { LibraryChanges, LibraryControl, LibraryOptions } from './library';
-import { withLargeBufferMalloc } from './malloc-env';
-import { childProcessPort, type IndexerMethods, type IndexerPort, type LibrarySnapshot, type MethodName, type Reply } from './protocol';
-import type { FolderProgress, IndexEvent } from './types';
+import { DeskError, fromWire } from '../../errors';
+import type { DocumentRecord, StoreStats } from '../../store/types';
+import type { LibraryChanges, LibraryControl, LibraryOptions } from '../library';
+import { withLargeBufferMalloc } from '../malloc-env';
+import { childProcessPort, ReplySchema, resultSchemas, type IndexerMethods, type IndexerPort, type LibrarySnapshot, type MethodName, type Reply } from '../protocol';
+import type { FolderProgress, IndexEvent } from '../types';
 
 /** How to start the indexer process. */
 export interface ForkOptions {
-  /** The entry file; default indexer-process.ts (under tsx) or .js beside this file. */
+  /** The entry file; default ../process/indexer-process.ts (under tsx), or the built indexer-process.js. */
   entry?: string;
   /** Node flags for the child; default `--import tsx` when the entry is TypeScript. */
   execArgv?: string[];
@@ -28,7 +28,7 @@ const exitGraceMs = 10_000;
  */
 export class IndexerHost implements LibraryControl {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; method: MethodName }>();
   private readonly listeners = new Set<(event: IndexEvent) => void>();
   private readonly exitListeners = new Set<(reason: string) => void>();
   private folders: string[] = [];
@@ -38,7 +38,7 @@ export class IndexerHost implements LibraryControl {
   private child?: ChildProcess;
 
   private constructor(private readonly port: IndexerPort) {
-    port.onMessage((message) => this.receive(message as Reply));
+    port.onMessage((message) => this.receive(message));
   }
 
   /** Forks indexer-process and opens the library in it. */
@@ -57,16 +57,6 @@ export class IndexerHost implements LibraryControl {
       child.kill('SIGKILL');
       throw err;
     }
-    return host;
-  }
-
-  /**
-   * Opens the library over a port to a process started elsewhere (Electron utilityProcess).
-   * Call `disconnected(reason)` when that process exits.
-   */
-  static async connect(port: IndexerPort, options: LibraryOptions): Promise<IndexerHost> {
-    const host = new IndexerHost(port);
-    await host.open(options);
     return host;
   }
 
@@ -161,19 +151,27 @@ export class IndexerHost implements LibraryControl {
     if (this.gone) return Promise.reject(new DeskError('INTERNAL', this.gone));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, method });
       this.port.send({ kind: 'call', id, method, args });
     });
   }
 
-  private receive(reply: Reply): void {
-    switch (reply?.kind) {
+  /** Every reply is checked against the protocol (protocol.ts), and a result against its method's schema. */
+  private receive(message: unknown): void {
+    const parsed = ReplySchema.safeParse(message);
+    if (!parsed.success) return console.error(`indexer: a reply outside the protocol: ${parsed.error.issues[0]?.message}`);
+    const reply = parsed.data as Reply;
+    switch (reply.kind) {
       case 'result':
       case 'error': {
         const waiter = this.pending.get(reply.id);
         this.pending.delete(reply.id);
-        if (reply.kind === 'result') waiter?.resolve(reply.value ?? undefined);
-        else waiter?.reject(fromWire(reply.error));
+        if (!waiter) return;
+        if (reply.kind === 'error') return waiter.reject(fromWire(reply.error));
+        const schema = resultSchemas[waiter.method];
+        const value = schema ? schema.safeParse(reply.value) : { success: true as const, data: undefined };
+        if (value.success) waiter.resolve(value.data);
+        else waiter.reject(new DeskError('INTERNAL', `indexer: ${waiter.method} answered outside the protocol: ${value.error.issues[0]?.message}`));
         return;
       }
       case 'mirror':
@@ -191,6 +189,9 @@ export class IndexerHost implements LibraryControl {
 }
 
 function defaultEntry(): string {
-  const ts = join(import.meta.dirname, 'indexer-process.ts');
-  return existsSync(ts) ? ts : join(import.meta.dirname, 'indexer-process.js');
+  const ts = join(import.meta.dirname, '..', 'process', 'indexer-process.ts');
+  if (existsSync(ts)) return ts;
+  // Built: beside the bundle's entries, which is this module's folder or, in a shared chunk, the one above.
+  const built = [import.meta.dirname, join(import.meta.dirname, '..')].map((dir) => join(dir, 'indexer-process.js'));
+  return built.find((path) => existsSync(path)) ?? built[0];
 }

@@ -1,4 +1,4 @@
-import { CONFIDENT_AT, LIKELY_AT, NO_ANSWER_THRESHOLD } from './confidence';
+import { CONFIDENT_AT, LIKELY_AT, NO_ANSWER_THRESHOLD } from '../answer/confidence';
 import type { SquadDataset } from './squad-data';
 import { exactMatchScore, f1Score, maxOverGolds } from './squad-metric';
 

@@ -7,7 +7,7 @@ import type { Tokenizer } from '../model/types';
 import { LibraryStore } from '../store/store';
 import type { CacheIdentity } from '../store/types';
 import { tinyBertDir } from '../testing/paths';
-import { documentWrite, windowsOf, type WindowSettings } from './document-write';
+import { documentWrite, windowsOf, type WindowSettings } from '../answer/document-write';
 
 /**
  * Test scaffolding: the real tiny BERT QA engine (k = 2) and real LMDB stores in temp folders,

@@ -17,7 +17,7 @@ import type { LowerStates, QaEngine, Segment, SpanLogits, Tokenizer } from '../m
 import { decodeStates, encodeStates } from '../store/quantize';
 import type { Precision } from '../store/types';
 import { cutPassages, type PassageOptions } from '../text/passages';
-import { decodeSpans } from './spans';
+import { decodeSpans } from '../answer/spans';
 import type { SquadDataset } from './squad-data';
 
 /** One question and the passage windows `p [SEP]` of its paragraph (offsets into the paragraph). */
