@@ -1,6 +1,7 @@
 import { DeskError, toWire } from '../errors';
 import { Library, type LibraryChanges, type LibraryOptions } from './library';
 import type { IndexerMethods, IndexerPort, LibrarySnapshot, Reply, Request } from './protocol';
+import type { AddFolderOptions } from './types';
 
 /** Document-mirror updates are batched this often; events and results flush them first. */
 const mirrorIntervalMs = 100;
@@ -56,7 +57,7 @@ export function serveLibrary(port: IndexerPort, onClosed: () => void): void {
       sentFolders = JSON.stringify(library.listFolders());
       return { folders: library.listFolders(), progress: library.progress(), documents: library.documents() };
     },
-    addFolder: (folder: string) => opened().addFolder(folder),
+    addFolder: (folder: string, opts?: AddFolderOptions) => opened().addFolder(folder, opts),
     removeFolder: (folder: string) => opened().removeFolder(folder),
     pause: () => opened().pause(),
     resume: () => opened().resume(),

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { WireError } from '../errors';
 import type { DocumentRecord, StoreStats } from '../store/types';
 import type { LibraryChanges, LibraryOptions } from './library';
-import type { FolderProgress, IndexEvent } from './types';
+import type { AddFolderOptions, FolderProgress, IndexEvent } from './types';
 
 /**
  * The indexer process's message protocol. The host (app main process, CLI) calls methods on a
@@ -33,7 +33,7 @@ export interface LibrarySnapshot {
 /** Methods the host may call: name → (argument tuple) → result. */
 export interface IndexerMethods {
   open(options: LibraryOptions): LibrarySnapshot;
-  addFolder(folder: string): void;
+  addFolder(folder: string, opts?: AddFolderOptions): void;
   removeFolder(folder: string): void;
   pause(): void;
   resume(): void;
