@@ -57,7 +57,8 @@ export function serveLibrary(port: IndexerPort, onClosed: () => void): void {
       sentFolders = JSON.stringify(library.listFolders());
       return { folders: library.listFolders(), progress: library.progress(), documents: library.documents() };
     },
-    addFolder: (folder: string, opts?: AddFolderOptions) => opened().addFolder(folder, opts),
+    // An absent argument arrives as null (the IPC channel serialises as JSON).
+    addFolder: (folder: string, opts?: AddFolderOptions | null) => opened().addFolder(folder, { confirm: opts?.confirm === true }),
     removeFolder: (folder: string) => opened().removeFolder(folder),
     pause: () => opened().pause(),
     resume: () => opened().resume(),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { watch } from 'chokidar';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isDeskError } from '../errors';
+import { IndexerHost } from './indexer-host';
 import { cleanup, openLogged, prose, tempDir, tinyOptions, writeFiles } from './test-kit';
 
 /** Asking before a folder too big or on a network share, and a watcher out of inotify watches (real Library, real chokidar). */
@@ -41,6 +42,21 @@ describe('adding a folder that needs a yes', () => {
       expect(library.documents(docs).filter((d) => d.status === 'done')).toHaveLength(12);
     } finally {
       await library.close();
+    }
+  });
+
+  it('asks across the indexer process too: CONFIRM_REQUIRED comes back typed, and confirm crosses over', async () => {
+    const docs = join(root, 'many-host');
+    writeFiles(docs, { 'a.txt': prose(1, 2), 'b.txt': prose(2, 2), 'c.txt': prose(3, 2) });
+    const host = await IndexerHost.fork(tinyOptions(join(root, 'db-host'), join(root, 'graphs'), { maxFolderEntries: 2 }));
+    try {
+      const refused = await host.addFolder(docs).catch((err: unknown) => err);
+      expect(isDeskError(refused, 'CONFIRM_REQUIRED'), String(refused)).toBe(true);
+      await host.addFolder(docs, { confirm: true });
+      await host.whenIdle();
+      expect(host.documents(docs)).toHaveLength(3);
+    } finally {
+      await host.close();
     }
   });
 
