@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--out FILE] [--quick] [--engine] [--index] [--fidelity] [--retrieval] [--answer] [--large]`
+ * `npm run bench -- [--out FILE] [--quick] [--engine] [--index] [--fidelity] [--retrieval] [--answer] [--large [--large-passages N] [--large-docs LIST]]`
  * Runs the chosen sections (all but `large` when none is named: it indexes a 50 MB file), prints a table per section and
  * writes one JSON document. Speed targets live here, never in timed unit tests.
  */
@@ -21,6 +21,8 @@ const usage = [
   'usage: npm run bench -- [--out FILE] [--quick] [--engine] [--index] [--fidelity] [--retrieval] [--answer] [--work-dir DIR]',
   '  sections (all when none is named): --engine full vs DeFormer per question; --index end-to-end indexing;',
   '  --fidelity cache precision; --retrieval BM25 recall on SQuAD; --answer answering over a 10k-passage library',
+  '  --large (only when named) peak memory and tokens/s on huge documents; --large-passages N stops each after N passages;',
+  '  --large-docs LIST which of txt-50mb,pdf-100mb,pdf-2000p (default all)',
   '  --quick fewer rounds; --out FILE the JSON report; --work-dir DIR where checkpoints and libraries are kept (.cache/bench)',
 ].join('\n');
 
@@ -36,6 +38,8 @@ const parsed = parseCommand(usage, {
     answer: { type: 'boolean', default: false },
     fidelity: { type: 'boolean', default: false },
     large: { type: 'boolean', default: false },
+    'large-passages': { type: 'string' },
+    'large-docs': { type: 'string' },
     'work-dir': { type: 'string' },
   },
 });
@@ -78,8 +82,15 @@ for (const section of sections) {
     const { runFidelityBench } = await import('./fidelity-bench');
     report.fidelity = await runFidelityBench({ quick, workDir, log });
   } else if (section === 'large') {
-    const { runLargeBench } = await import('./large-bench');
-    report.large = await runLargeBench({ quick, workDir, log });
+    const { runLargeBench, largeDocuments } = await import('./large-bench');
+    const cap = values['large-passages'] === undefined ? undefined : Number(values['large-passages']);
+    const documents = values['large-docs']?.split(',') as Array<(typeof largeDocuments)[number]> | undefined;
+    const unknown = documents?.find((d) => !largeDocuments.includes(d));
+    if ((cap !== undefined && !(Number.isInteger(cap) && cap > 0)) || unknown) {
+      console.error(`--large-passages takes a positive whole number; --large-docs a list of ${largeDocuments.join(', ')}\n${usage}`);
+      process.exit(2);
+    }
+    report.large = await runLargeBench({ quick, workDir, log, passageCap: cap, documents });
   } else if (section === 'retrieval') {
     const { runRetrievalBench } = await import('./retrieval-bench');
     report.retrieval = await runRetrievalBench({ workDir, log });
