@@ -37,6 +37,9 @@ export interface ProcessMemory {
   peakShmemMb: number;
   /** Peak of RssAnon + RssShmem in one sample: memory the kernel cannot drop without killing the process. */
   peakUnreclaimableMb: number;
+  /** Peak V8 heap in use, and buffers outside it (process.memoryUsage(), sampled every second): part of RssAnon. */
+  peakHeapUsedMb: number;
+  peakExternalMb: number;
 }
 
 /** One document (or the ordinary folder) of `npm run bench` `large`. */
@@ -168,8 +171,8 @@ async function indexAlone(o: IndexAloneOptions): Promise<Omit<LargeBenchRow, 'th
     await host.whenIdle();
     const baselineRssMb = status(host.pid!).VmHWM;
     const before = await host.stats();
-    const indexer = new MemorySampler(host.pid!);
-    const parent = new MemorySampler(process.pid);
+    const indexer = new MemorySampler(host.pid!, () => host.memory());
+    const parent = new MemorySampler(process.pid, async () => process.memoryUsage());
     const started = performance.now();
     await host.addFolder(o.folder);
     const capped = o.passageCap ? await untilPassages(host, before.passages + o.passageCap) : false;
@@ -193,7 +196,8 @@ async function indexAlone(o: IndexAloneOptions): Promise<Omit<LargeBenchRow, 'th
     const cacheFileMb = Math.round(statSync(join(o.dbDir, 'library.mdb')).size / 2 ** 20);
     o.log(
       `  ${o.kind}: ${(bytes / 1e6).toFixed(1)} MB, ${passages} passages (${(fractionDone * 100).toFixed(0)}%) in ${seconds.toFixed(0)} s; ` +
-        `indexer VmHWM ${peaks.indexer.peakRssMb} MB (anon ${peaks.indexer.peakAnonMb}, file ${peaks.indexer.peakFileMb}, shmem ${peaks.indexer.peakShmemMb}); ` +
+        `indexer VmHWM ${peaks.indexer.peakRssMb} MB (anon ${peaks.indexer.peakAnonMb}, file ${peaks.indexer.peakFileMb}, shmem ${peaks.indexer.peakShmemMb}, ` +
+        `JS heap ${peaks.indexer.peakHeapUsedMb}, external ${peaks.indexer.peakExternalMb}); ` +
         `parent VmHWM ${peaks.parent.peakRssMb} MB (anon ${peaks.parent.peakAnonMb}, file ${peaks.parent.peakFileMb}); cache file ${cacheFileMb} MB`,
     );
     return {
@@ -229,15 +233,29 @@ async function untilPassages(host: IndexerHost, passages: number): Promise<boole
 
 /** Samples a process's RssAnon / RssFile / RssShmem every 100 ms; stop() reads VmHWM and returns the peaks. */
 class MemorySampler {
-  private readonly peaks = { anon: 0, file: 0, shmem: 0, unreclaimable: 0 };
+  private readonly peaks = { anon: 0, file: 0, shmem: 0, unreclaimable: 0, heap: 0, external: 0 };
   private readonly timer: NodeJS.Timeout;
+  private readonly heapTimer: NodeJS.Timeout;
 
-  constructor(private readonly pid: number) {
+  constructor(
+    private readonly pid: number,
+    memoryUsage: () => Promise<NodeJS.MemoryUsage>,
+  ) {
     this.timer = setInterval(() => this.sample(), 100);
+    this.heapTimer = setInterval(() => {
+      memoryUsage().then(
+        (m) => {
+          this.peaks.heap = Math.max(this.peaks.heap, Math.round(m.heapUsed / 2 ** 20));
+          this.peaks.external = Math.max(this.peaks.external, Math.round(m.external / 2 ** 20));
+        },
+        () => {}, // the process is closing
+      );
+    }, 1000);
   }
 
   stop(): ProcessMemory {
     clearInterval(this.timer);
+    clearInterval(this.heapTimer);
     const s = this.sample();
     return {
       peakRssMb: s.VmHWM,
@@ -245,6 +263,8 @@ class MemorySampler {
       peakFileMb: this.peaks.file,
       peakShmemMb: this.peaks.shmem,
       peakUnreclaimableMb: this.peaks.unreclaimable,
+      peakHeapUsedMb: this.peaks.heap,
+      peakExternalMb: this.peaks.external,
     };
   }
 

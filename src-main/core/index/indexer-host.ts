@@ -136,6 +136,11 @@ export class IndexerHost implements LibraryControl {
     return this.call('reconfigure', changes) as Promise<void>;
   }
 
+  /** The indexer process's process.memoryUsage() (benchmarks: its JS heap beside its RSS). */
+  memory(): Promise<NodeJS.MemoryUsage> {
+    return this.call('memory') as Promise<NodeJS.MemoryUsage>;
+  }
+
   stats(): Promise<StoreStats> {
     return this.call('stats') as Promise<StoreStats>;
   }

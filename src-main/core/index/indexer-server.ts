@@ -65,6 +65,7 @@ export function serveLibrary(port: IndexerPort, onClosed: () => void): void {
     whenIdle: () => opened().whenIdle(),
     reconfigure: (changes: LibraryChanges) => opened().reconfigure(changes),
     stats: () => opened().stats(),
+    memory: () => process.memoryUsage(),
     close: async () => {
       clearInterval(timer);
       await library?.close();

@@ -40,6 +40,8 @@ export interface IndexerMethods {
   whenIdle(): void;
   reconfigure(changes: LibraryChanges): void;
   stats(): StoreStats;
+  /** The indexer process's own memory (heap, external buffers), for benchmarks. */
+  memory(): NodeJS.MemoryUsage;
   /** Closes the library; the process exits right after answering. */
   close(): void;
 }
