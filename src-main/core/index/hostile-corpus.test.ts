@@ -17,6 +17,12 @@ const root = tempDir('hostile');
 const docs = join(root, 'docs');
 const hostile = join(sharedDir, 'data/hostile');
 const isRoot = process.getuid?.() === 0;
+/**
+ * OCR off by default: with it on, the 48 image-only pages take ~6 minutes on a 2-core machine,
+ * past what CI should spend on one test. DESK_HOSTILE_OCR=1 runs the same test with OCR on (README
+ * "OCR" has its measured run); the memory cap holds either way.
+ */
+const withOcr = process.env.DESK_HOSTILE_OCR === '1';
 
 afterAll(() => {
   chmodSync(join(docs, 'crafted', 'locked'), 0o755);
@@ -24,7 +30,7 @@ afterAll(() => {
 });
 
 describe('the hostile corpus', () => {
-  it('ends with a record and a reason for every file, and indexes the good ones', { timeout: 300_000 }, async () => {
+  it(`ends with a record and a reason for every file, and indexes the good ones (OCR ${withOcr ? 'on' : 'off'})`, { timeout: withOcr ? 1_200_000 : 300_000 }, async () => {
     cpSync(join(hostile, 'pdfs'), join(docs, 'pdfs'), { recursive: true });
     cpSync(join(hostile, 'docx'), join(docs, 'docx'), { recursive: true });
     const crafted = join(docs, 'crafted');
@@ -43,9 +49,7 @@ describe('the hostile corpus', () => {
     expect(spawnSync('mkfifo', [join(crafted, 'pipe.txt')]).status).toBe(0); // reading it would block forever
     chmodSync(join(crafted, 'locked'), 0o000);
 
-    // OCR off: with it on, rendering and reading the corpus's image-only pages takes the indexer to
-    // ~1.9 GB (README "OCR", an open problem); this test holds the memory of everything else.
-    const host = await IndexerHost.fork(tinyOptions(join(root, 'db'), join(root, 'graphs'), { settings: { ocr: false } }), {
+    const host = await IndexerHost.fork(tinyOptions(join(root, 'db'), join(root, 'graphs'), { settings: { ocr: withOcr } }), {
       execArgv: ['--import', 'tsx', '--max-old-space-size=768'],
     });
     try {
@@ -78,7 +82,8 @@ describe('the hostile corpus', () => {
       expect(record('deep.html')?.warnings?.join(' ')).toMatch(/nested/);
       const done = [...records.values()].filter((d) => d.status === 'done').length;
       const peakMb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${host.pid}/status`, 'utf8'))![1]) / 1024;
-      console.log(`hostile corpus: ${records.size} records, ${done} done; indexer peak RSS ${peakMb.toFixed(0)} MB`);
+      const noText = [...records.values()].filter((d) => d.code === 'EXTRACT_EMPTY' && d.path.endsWith('.pdf')).length;
+      console.log(`hostile corpus (OCR ${withOcr ? 'on' : 'off'}): ${records.size} records, ${done} done, ${noText} PDFs without text; indexer peak RSS ${peakMb.toFixed(0)} MB`);
       expect(peakMb).toBeLessThan(1536);
     } finally {
       await host.close();
