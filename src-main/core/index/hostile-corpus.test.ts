@@ -18,11 +18,10 @@ const docs = join(root, 'docs');
 const hostile = join(sharedDir, 'data/hostile');
 const isRoot = process.getuid?.() === 0;
 /**
- * OCR off by default: with it on, the 48 image-only pages take ~6 minutes on a 2-core machine,
- * past what CI should spend on one test. DESK_HOSTILE_OCR=1 runs the same test with OCR on (README
- * "OCR" has its measured run); the memory cap holds either way.
+ * OCR on, as the app's default: the corpus's image-only pages are rendered and read too (~30 s on
+ * the 2-core machine when it is quiet). DESK_HOSTILE_OCR=0 runs it with OCR off.
  */
-const withOcr = process.env.DESK_HOSTILE_OCR === '1';
+const withOcr = process.env.DESK_HOSTILE_OCR !== '0';
 
 afterAll(() => {
   chmodSync(join(docs, 'crafted', 'locked'), 0o755);
@@ -30,7 +29,7 @@ afterAll(() => {
 });
 
 describe('the hostile corpus', () => {
-  it(`ends with a record and a reason for every file, and indexes the good ones (OCR ${withOcr ? 'on' : 'off'})`, { timeout: withOcr ? 1_200_000 : 300_000 }, async () => {
+  it(`ends with a record and a reason for every file, and indexes the good ones (OCR ${withOcr ? 'on' : 'off'})`, { timeout: 600_000 }, async () => {
     cpSync(join(hostile, 'pdfs'), join(docs, 'pdfs'), { recursive: true });
     cpSync(join(hostile, 'docx'), join(docs, 'docx'), { recursive: true });
     const crafted = join(docs, 'crafted');
