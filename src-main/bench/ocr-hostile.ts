@@ -1,17 +1,27 @@
 /**
  * Where OCR's memory goes on the hostile corpus: every PDF of ../shared/data/hostile/pdfs read with
  * OCR on, one after another in this one process (as the indexer reads them), with this process's
- * RssAnon / RssFile sampled every 50 ms around each file. Prints a line per file and writes JSON:
+ * RssAnon / RssFile sampled every 50 ms around each file, under the indexer's malloc settings. Prints a line per file and writes JSON:
  * pages sent to OCR, the file's peak RSS and its growth over the RSS before it, its outcome
  * (text length, or the error code), and which files give no text at all.
  * Run: nice npx tsx src-main/bench/ocr-hostile.ts [--out FILE]
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { platform } from 'node:os';
 import { join } from 'node:path';
 import { isDeskError } from '../core/errors';
 import { sharedDir } from '../core/testing/paths';
 import { extractText } from '../core/text/extract';
 import { closeOcr } from '../core/text/ocr';
+import { withLargeBufferMalloc } from '../core/index/malloc-env';
+
+// Measure under the indexer's malloc settings (malloc-env.ts): they change how much freed memory
+// the process keeps. glibc reads them at start-up: start again with them.
+if (platform() === 'linux' && process.env.MALLOC_MMAP_THRESHOLD_ === undefined) {
+  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: withLargeBufferMalloc(process.env) });
+  process.exit(again.status ?? 1);
+}
 
 interface FileRow {
   file: string;
