@@ -326,7 +326,8 @@ async function heavyPdf(paragraphs: string[], pages: number, bytes: number): Pro
   const canvas = createCanvas(side, side);
   const ctx = canvas.getContext('2d');
   let seed = 1;
-  const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) & 0xff;
+  // Math.imul: a float product past 2^53 drops the low bits and the noise turns compressible.
+  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16) & 0xff;
   return manyPagePdf(paragraphs, pages, async () => {
     const pixels = ctx.createImageData(side, side);
     for (let i = 0; i < pixels.data.length; i += 4) pixels.data.set([random(), random(), random(), 255], i);
