@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--out FILE] [--quick] [--engine] [--index] [--fidelity] [--retrieval] [--answer] [--large] [--load]`
+ * `npm run bench -- [--out FILE] [--quick] [--engine] [--index] [--fidelity] [--retrieval] [--answer] [--large [--large-passages N] [--large-docs LIST]] [--load]`
  * Runs the chosen sections (all but `large` and `load` when none is named: they index a 50 MB file / hold the machine for 90 s), prints a table per section and
  * writes one JSON document. Speed targets live here, never in timed unit tests.
  */
@@ -22,6 +22,8 @@ const usage = [
   '  sections (all when none is named): --engine full vs DeFormer per question; --index end-to-end indexing;',
   '  --fidelity cache precision; --retrieval BM25 recall on SQuAD; --answer answering over a 10k-passage library',
   '  --load 200 clients asking the web shell for 30 s (loopback; BUSY, latency, memory);',
+  '  --large (only when named) peak memory and tokens/s on huge documents; --large-passages N stops each after N passages;',
+  '  --large-docs LIST which of txt-50mb,pdf-100mb,pdf-2000p (default all)',
   '  --quick fewer rounds; --out FILE the JSON report; --work-dir DIR where checkpoints and libraries are kept (.cache/bench)',
 ].join('\n');
 
@@ -38,6 +40,8 @@ const parsed = parseCommand(usage, {
     fidelity: { type: 'boolean', default: false },
     large: { type: 'boolean', default: false },
     load: { type: 'boolean', default: false },
+    'large-passages': { type: 'string' },
+    'large-docs': { type: 'string' },
     'work-dir': { type: 'string' },
   },
 });
@@ -80,8 +84,15 @@ for (const section of sections) {
     const { runFidelityBench } = await import('./fidelity-bench');
     report.fidelity = await runFidelityBench({ quick, workDir, log });
   } else if (section === 'large') {
-    const { runLargeBench } = await import('./large-bench');
-    report.large = await runLargeBench({ quick, workDir, log });
+    const { runLargeBench, largeDocuments } = await import('./large-bench');
+    const cap = values['large-passages'] === undefined ? undefined : Number(values['large-passages']);
+    const documents = values['large-docs']?.split(',') as Array<(typeof largeDocuments)[number]> | undefined;
+    const unknown = documents?.find((d) => !largeDocuments.includes(d));
+    if ((cap !== undefined && !(Number.isInteger(cap) && cap > 0)) || unknown) {
+      console.error(`--large-passages takes a positive whole number; --large-docs a list of ${largeDocuments.join(', ')}\n${usage}`);
+      process.exit(2);
+    }
+    report.large = await runLargeBench({ quick, workDir, log, passageCap: cap, documents });
   } else if (section === 'load') {
     const { runLoadBench, loadModel } = await import('./load-bench');
     report.load = await runLoadBench({ workDir, log });

@@ -77,6 +77,8 @@ export const FolderProgressSchema = z.object({
   currentFile: z.string().optional(),
   /** A step inside the current file: "OCR page 12/40", "passage 256 of about 900". */
   currentStep: z.string().optional(),
+  /** Why changes in the folder are not watched normally (inotify limit), in words. */
+  watchError: z.string().optional(),
   tokensPerSecond: z.number(),
   etaSeconds: z.number().optional(),
 });
@@ -162,7 +164,11 @@ export const methods = {
   'app.info': { request: none, response: AppInfoSchema },
 
   'folders.list': { request: none, response: z.object({ folders: z.array(z.string()) }) },
-  'folders.add': { request: z.object({ path }).strict(), response: z.object({ folders: z.array(z.string()) }) },
+  /**
+   * Throws CONFIRM_REQUIRED (the reasons in its message) for a folder with very many files or on a
+   * network file system; sent again with `confirm: true` once the person agreed, it is added.
+   */
+  'folders.add': { request: z.object({ path, confirm: z.boolean().optional() }).strict(), response: z.object({ folders: z.array(z.string()) }) },
   'folders.remove': { request: z.object({ path }).strict(), response: z.object({ folders: z.array(z.string()) }) },
   /** Desktop: a native folder dialog. Web: always null (folders are added by path). */
   'folders.pick': { request: none, response: z.object({ path: z.string().nullable() }) },

@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'FILE_NAME_INVALID'
   | 'FOLDER_UNREADABLE'
   | 'FOLDER_REFUSED'
+  | 'CONFIRM_REQUIRED'
   | 'WATCH_LIMIT'
   | 'UNSUPPORTED_TYPE'
   // store

@@ -43,6 +43,7 @@ describe('dispatch', () => {
   it('refuses malformed payloads with the field that is wrong', async () => {
     expect(failure(await dispatch(api, 'folders.add', { path: 42 }))).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('"path"') });
     expect(failure(await dispatch(api, 'folders.add', { path: '/a', extra: 1 }))).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(failure(await dispatch(api, 'folders.add', { path: '/a', confirm: 'yes' }))).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('"confirm"') });
     expect(failure(await dispatch(api, 'ask', 'a string'))).toMatchObject({ code: 'BAD_REQUEST' });
     expect(failure(await dispatch(api, 'ask', { question: 'x', topPassages: 0 }))).toMatchObject({ code: 'BAD_REQUEST' });
     expect(calls).toEqual([]);
@@ -50,8 +51,9 @@ describe('dispatch', () => {
 
   it('passes a valid payload through; a missing payload is an empty request', async () => {
     expect(value(await dispatch(api, 'folders.add', { path: '/docs' }))).toEqual({ folders: ['/x'] });
+    expect(value(await dispatch(api, 'folders.add', { path: '/docs', confirm: true }))).toEqual({ folders: ['/x'] });
     expect(await dispatch(api, 'app.info', undefined)).toMatchObject({ ok: true });
-    expect(calls).toEqual([['folders.add', { path: '/docs' }], ['app.info', {}]]);
+    expect(calls).toEqual([['folders.add', { path: '/docs' }], ['folders.add', { path: '/docs', confirm: true }], ['app.info', {}]]);
   });
 
   it('keeps a DeskError code, turns a bug into INTERNAL, and checks responses when asked', async () => {

@@ -497,10 +497,10 @@ export class DeskService implements DeskApi {
     return { folders: this.library.listFolders() };
   }
 
-  async 'folders.add'({ path: typed }: RequestOf<'folders.add'>): Promise<ResponseOf<'folders.add'>> {
+  async 'folders.add'({ path: typed, confirm }: RequestOf<'folders.add'>): Promise<ResponseOf<'folders.add'>> {
     const path = folderPath(typed);
     await this.ready;
-    await this.library.addFolder(path).catch((err: NodeJS.ErrnoException) => {
+    await this.library.addFolder(path, { confirm }).catch((err: NodeJS.ErrnoException) => {
       if (err instanceof DeskError) throw err;
       throw new DeskError('NOT_FOUND', `Cannot add ${path}: ${err.code === 'ENOENT' ? 'no such folder' : err.message}`);
     });

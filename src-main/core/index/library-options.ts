@@ -1,3 +1,4 @@
+import type { watch } from 'chokidar';
 import type { ProviderName } from '../model/types';
 import type { StoreStats } from '../store/types';
 import type { RuntimeOptions } from './runtime';
@@ -26,6 +27,15 @@ export interface LibraryOptions {
   writeSettleMs?: number;
   /** indexProgress events at most this often (default 100 ms); 0: one for every change, as it happens. */
   progressIntervalMs?: number;
+  /** Files and folders above which addFolder asks first (folder-checks.ts; default 20,000). */
+  maxFolderEntries?: number;
+  /** The mount table file system types are read from (default /proc/mounts; tests pass a fixture). */
+  mountsPath?: string;
+  /**
+   * In-process tests only (a function does not cross to the indexer process): chokidar's `watch`,
+   * wrapped to inject a watcher failure (ENOSPC) that no safe real setup can cause on a shared machine.
+   */
+  watchFn?: typeof watch;
 }
 
 /** What `reconfigure` may change; anything in the cache identity re-encodes the library. */

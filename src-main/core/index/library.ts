@@ -3,14 +3,15 @@ import { dirname, resolve } from 'node:path';
 import { DeskError } from '../errors';
 import type { Tokenizer } from '../model/types';
 import type { CacheIdentity, DocumentRecord, StoreStats } from '../store/types';
-import { FolderWatcher } from './folder-watcher';
+import { folderConcerns, fileSystemTypeOf, isNetworkFileSystem } from './folder-checks';
+import { FolderWatcher, pollIntervalMs } from './folder-watcher';
 import { applyChanges, runtimeOptions, type LibraryChanges, type LibraryControl, type LibraryHooks, type LibraryOptions } from './library-options';
 import { checkFolderAllowed, isIndexablePath, isInside } from './path-rules';
 import { ProgressTracker, Throttle } from './progress';
 import { openRuntime, type Runtime } from './runtime';
 import { scanFolder, type ScanProblem } from './scan-folder';
 import { isCurrent, lowerPending, prepareSync, type PendingDocument, type SyncContext } from './sync-document';
-import type { FolderProgress, IndexEvent } from './types';
+import type { AddFolderOptions, FolderProgress, IndexEvent } from './types';
 import { WorkQueue, type WorkItem } from './work-queue';
 
 export type { LibraryChanges, LibraryControl, LibraryHooks, LibraryOptions } from './library-options';
@@ -33,6 +34,8 @@ export class Library implements LibraryControl {
   /** Taken from the queue and being prepared, encoded or committed (several share lower-pass batches). */
   private readonly pending = new Map<string, WorkItem>();
   private readonly tracker = new ProgressTracker();
+  /** Folders whose watcher failed, with the reason in words (shown on their progress). */
+  private readonly watchErrors = new Map<string, string>();
   private readonly throttle: Throttle;
   private readonly watcher: FolderWatcher | undefined;
   private readonly listeners = new Set<(event: IndexEvent) => void>();
@@ -66,9 +69,10 @@ export class Library implements LibraryControl {
             if (isIndexablePath(folder, path) || this.runtime.store.getDocument(path)) this.enqueue({ path, folder, size: 0 });
           },
           onFolderGone: (dir, folder) => this.enqueueUnder(dir, folder),
-          onError: (err) => console.error(`watcher: ${watchErrorText(err)}`),
+          onError: (err, folder) => this.watchFailed(folder, err),
         },
         options.writeSettleMs ?? 500,
+        options.watchFn,
       );
     }
   }
@@ -95,12 +99,18 @@ export class Library implements LibraryControl {
 
   // ---- LibraryApi ---------------------------------------------------------------------------
 
-  async addFolder(folder: string): Promise<void> {
+  async addFolder(folder: string, opts: AddFolderOptions = {}): Promise<void> {
     const abs = await realFolder(folder);
     if (this.folders.includes(abs)) return;
     checkFolderAllowed(abs, await Promise.all([this.options.dbDir, this.options.cacheDir].map((d) => realpath(d).catch(() => resolve(d)))));
     const overlap = this.folders.find((f) => isInside(f, abs) || isInside(abs, f));
     if (overlap) throw new DeskError('BAD_REQUEST', `${abs} overlaps the watched folder ${overlap}; remove that one first`);
+    if (opts.confirm !== true) {
+      const concerns = await folderConcerns(abs, { maxEntries: this.options.maxFolderEntries, mountsPath: this.options.mountsPath });
+      if (concerns.length > 0) {
+        throw new DeskError('CONFIRM_REQUIRED', `${concerns.map((c) => c.message).join(' ')} Add it anyway?`, { concerns: concerns.map((c) => c.kind) });
+      }
+    }
     await this.exclusive(() => this.runtime.store.addFolder(abs));
     this.folders = this.runtime.store.listFolders();
     await this.watchAndScan(abs);
@@ -111,6 +121,7 @@ export class Library implements LibraryControl {
     const abs = this.folders.find((f) => f === resolve(folder)) ?? (await realFolder(folder).catch(() => resolve(folder)));
     if (!this.folders.includes(abs)) throw new DeskError('NOT_FOUND', `${abs} is not a watched folder`);
     this.folders = this.folders.filter((f) => f !== abs);
+    this.watchErrors.delete(abs);
     this.queue.dropFolder(abs);
     // Work pending for other folders too is kept: the commit drops this folder's documents itself.
     const pending = [...this.pending.values()];
@@ -154,7 +165,9 @@ export class Library implements LibraryControl {
   }
 
   progress(): { folders: FolderProgress[]; paused: boolean } {
-    return { folders: this.tracker.snapshot(this.folders, [...this.queue.values(), ...this.pending.values()]), paused: this.isPaused };
+    const folders = this.tracker.snapshot(this.folders, [...this.queue.values(), ...this.pending.values()]);
+    const withErrors = folders.map((f) => (this.watchErrors.has(f.folder) ? { ...f, watchError: this.watchErrors.get(f.folder) } : f));
+    return { folders: withErrors, paused: this.isPaused };
   }
 
   pause(): void {
@@ -244,8 +257,32 @@ export class Library implements LibraryControl {
 
   private async watchAndScan(folder: string): Promise<void> {
     if (!(await isFolder(folder))) return this.missing(folder);
-    await this.watcher?.add(folder);
+    if (this.watcher) {
+      // inotify does not see changes made by other machines: a network share is polled.
+      const usePolling = isNetworkFileSystem(await fileSystemTypeOf(folder, this.options.mountsPath));
+      await this.watcher.add(folder, { usePolling });
+    }
     await this.scan(folder);
+  }
+
+  /**
+   * The watcher failed on a folder: the reason goes on the folder's progress (Library panel), not
+   * only the log. Out of inotify watches, the folder is watched by polling instead (its watches
+   * are given back first).
+   */
+  private watchFailed(folder: string, err: Error): void {
+    const text = watchErrorText(err);
+    console.error(`watcher: ${folder}: ${text}`);
+    this.watchErrors.set(folder, text);
+    this.throttle.schedule();
+    const code = (err as NodeJS.ErrnoException).code;
+    const watcher = this.watcher;
+    if ((code === 'ENOSPC' || code === 'EMFILE') && watcher && !watcher.isPolling(folder) && this.folders.includes(folder)) {
+      void watcher
+        .remove(folder)
+        .then(() => (this.folders.includes(folder) && !this.isClosed ? watcher.add(folder, { usePolling: true }) : undefined))
+        .catch((again: Error) => console.error(`watcher: ${folder}: polling failed too: ${again.message}`));
+    }
   }
 
   /**
@@ -546,14 +583,15 @@ export class Library implements LibraryControl {
 }
 
 /** The OS refusing more watches (inotify's per-user limit) is common on big trees: say what to do. */
-function watchErrorText(err: Error): string {
+export function watchErrorText(err: Error): string {
   if ((err as NodeJS.ErrnoException).code === 'ENOSPC' || (err as NodeJS.ErrnoException).code === 'EMFILE') {
     return (
-      'the system limit on watched folders is reached, so changes in some folders will not be seen until the next start ' +
-      `(Linux: raise fs.inotify.max_user_watches, e.g. sysctl fs.inotify.max_user_watches=524288) [WATCH_LIMIT: ${err.message}]`
+      `too many files to watch (the system's inotify limit): this folder is now watched by polling every ${pollIntervalMs / 1000} s, ` +
+      'which is slower and costs more; raise fs.inotify.max_user_watches (e.g. sysctl fs.inotify.max_user_watches=524288) and restart the app ' +
+      `to watch it normally [WATCH_LIMIT: ${err.message}]`
     );
   }
-  return err.message;
+  return `changes are not being watched: ${err.message}`;
 }
 
 async function isFolder(path: string): Promise<boolean> {

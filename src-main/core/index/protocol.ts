@@ -4,7 +4,7 @@ import { DocumentStatusSchema, events, IndexStatusSchema, WireErrorSchema } from
 import type { WireError } from '../errors';
 import type { DocumentRecord, StoreStats } from '../store/types';
 import type { LibraryChanges, LibraryOptions } from './library';
-import type { FolderProgress, IndexEvent } from './types';
+import type { AddFolderOptions, FolderProgress, IndexEvent } from './types';
 
 /**
  * The indexer process's message protocol. The host (app main process, CLI) calls methods on a
@@ -35,13 +35,15 @@ export interface LibrarySnapshot {
 /** Methods the host may call: name → (argument tuple) → result. */
 export interface IndexerMethods {
   open(options: LibraryOptions): LibrarySnapshot;
-  addFolder(folder: string): void;
+  addFolder(folder: string, opts?: AddFolderOptions): void;
   removeFolder(folder: string): void;
   pause(): void;
   resume(): void;
   whenIdle(): void;
   reconfigure(changes: LibraryChanges): void;
   stats(): StoreStats;
+  /** The indexer process's own memory (heap, external buffers), for benchmarks. */
+  memory(): NodeJS.MemoryUsage;
   /** Closes the library; the process exits right after answering. */
   close(): void;
 }
@@ -53,7 +55,11 @@ export type Request = { kind: 'call'; id: number; method: MethodName; args: unkn
 
 // ---- the same messages as zod schemas, checked on receipt on both sides ----------------------
 
-const methodNames = ['open', 'addFolder', 'removeFolder', 'pause', 'resume', 'whenIdle', 'reconfigure', 'stats', 'close'] as const satisfies readonly MethodName[];
+/** Every method, once: a method added to IndexerMethods but not here fails to compile (not at run time). */
+const methodTable: Record<MethodName, true> = {
+  open: true, addFolder: true, removeFolder: true, pause: true, resume: true, whenIdle: true, reconfigure: true, stats: true, memory: true, close: true,
+};
+const methodNames = Object.keys(methodTable) as [MethodName, ...MethodName[]];
 
 export const RequestSchema = z.object({ kind: z.literal('call'), id: z.number().int().min(1), method: z.enum(methodNames), args: z.array(z.unknown()) });
 

@@ -13,6 +13,12 @@ export interface IndexSettings {
   ocr?: boolean;
 }
 
+/** Options of LibraryApi.addFolder. */
+export interface AddFolderOptions {
+  /** The person was asked and agreed (a folder with very many files, or on a network file system). */
+  confirm?: boolean;
+}
+
 /** Progress of one watched folder. */
 export interface FolderProgress {
   folder: string;
@@ -24,6 +30,8 @@ export interface FolderProgress {
   currentFile?: string;
   /** A step inside the current file: "OCR page 12/40", "passage 256 of about 900". */
   currentStep?: string;
+  /** Why changes in the folder are not being watched (e.g. the system's inotify limit), in words. */
+  watchError?: string;
   tokensPerSecond: number;
   etaSeconds?: number;
 }
@@ -38,7 +46,11 @@ export type IndexEvent =
 
 /** The indexer as the service sees it (implemented in index/library.ts). */
 export interface LibraryApi {
-  addFolder(folder: string): Promise<void>;
+  /**
+   * Starts watching and indexing a folder. Throws CONFIRM_REQUIRED (the reasons in the message)
+   * for a folder with very many files or on a network file system unless `confirm` is set.
+   */
+  addFolder(folder: string, opts?: AddFolderOptions): Promise<void>;
   removeFolder(folder: string): Promise<void>;
   listFolders(): string[];
   documents(folder?: string): DocumentRecord[];

@@ -81,12 +81,21 @@ export class LibraryStore implements LibraryStoreApi {
     this.termIndex = new TermIndex(terms, df, meta);
   }
 
-  /** Opens (or creates) the store in folder `dir` for `identity`; see StoreOpenOptions for a mismatch. */
+  /**
+   * Opens (or creates) the store in folder `dir` for `identity`; see StoreOpenOptions for a mismatch.
+   *
+   * remapChunks: LMDB maps the file in 64 KB chunks as it reads them and unmaps unused ones once
+   * ~8,000 are mapped, instead of one map of the whole file. With one map, every page a write
+   * reads (term-index B-tree pages, and by the kernel's fault-around the state pages beside them)
+   * stays in the process's resident set (indexing a 5 MB text line left 529 MB of its 570 MB cache
+   * resident; a 50 MB line, 2.4 GB). With chunks the mapped share stays under ~0.5 GB whatever the cache's size (README "One huge
+   * document"). The pages are clean (the map is read-only; writes go through pwrite) either way.
+   */
   static open(dir: string, identity: CacheIdentity, opts: StoreOpenOptions = {}): LibraryStore {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'library.mdb');
     checkLmdbFile(file);
-    const env = open({ path: file, maxDbs: 12 });
+    const env = open({ path: file, maxDbs: 12, remapChunks: true });
     const store = new LibraryStore(
       env,
       env.openDB<DocumentRecord, string>({ name: 'docs' }),

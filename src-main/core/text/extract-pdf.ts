@@ -109,11 +109,13 @@ async function ocrPages(doc: PdfDocument, pages: Array<{ page: number; text: str
 /** OCR reads best near 300 dpi; pages larger than MAX_SIDE pixels at that scale are rendered smaller. */
 const OCR_DPI = 300;
 /**
- * Bounds one page's canvas to MAX_SIDE² × 4 bytes (25 MB), whatever size the PDF declares: an A4
- * page at ~210 dpi. With 4000 px the hostile corpus peaked at 2.8 GB in the indexer, with 2500 at
- * 1.9 GB (README "OCR"); text at 150 dpi still read without errors in the CER measurement.
+ * Bounds one page's canvas to MAX_SIDE² × 4 bytes (13 MB), whatever size the PDF declares: an A4
+ * page at ~154 dpi; text at 150 dpi still read without errors in the CER measurement. Drawing a
+ * page can take far more than its canvas, in proportion to its pixels: the hostile
+ * bug1703683_page2_reduced.pdf took +1.38 GB at 2500 px, +0.92 GB at 2000, +0.56 GB at 1500 (under
+ * the indexer's malloc settings, malloc-env.ts), so the cap is what bounds it (README "OCR").
  */
-const MAX_SIDE = 2500;
+const MAX_SIDE = 1800;
 
 /** One page rendered to a PNG at OCR_DPI on an @napi-rs/canvas canvas (prebuilt, no system libraries). */
 async function renderPage(doc: PdfDocument, pageNumber: number): Promise<Buffer> {

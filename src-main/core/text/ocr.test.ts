@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeskError } from '../errors';
 import { extractText } from './extract';
-import { closeOcr } from './ocr';
+import { closeOcr, DEFAULT_PAGE_TIMEOUT_MS, recognizeImage } from './ocr';
 import { mixedPdf, scannedPage } from './testing-scans';
 
 let dir: string;
@@ -33,6 +33,15 @@ describe('OCR (tesseract.js, offline)', () => {
     // The same file with OCR off: the scanned page stays empty.
     const off = await extractText(path);
     expect(off.text).toBe('Page one has a real text layer.');
+  });
+
+  it('fails a page that needs more memory than its budget, ends that worker, and reads the next page', { timeout: 120_000 }, async () => {
+    const page = scannedPage(['Invoice 2041 is due on 3 May.'], 300);
+    await closeOcr(); // a fresh worker: its WebAssembly memory must grow for a full 300 dpi page
+    const err = await recognizeImage(page, DEFAULT_PAGE_TIMEOUT_MS, 1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeskError);
+    expect(err).toMatchObject({ code: 'EXTRACT_FAILED', message: 'OCR needed more than 1 MB for this page' });
+    expect((await recognizeImage(page)).trim()).toBe('Invoice 2041 is due on 3 May.');
   });
 
   it('reads a PNG image, and skips images with a reason when OCR is off', { timeout: 120_000 }, async () => {

@@ -6,7 +6,7 @@ import type { DocumentRecord, StoreStats } from '../../store/types';
 import type { LibraryChanges, LibraryControl, LibraryOptions } from '../library';
 import { withLargeBufferMalloc } from '../malloc-env';
 import { childProcessPort, ReplySchema, resultSchemas, type IndexerMethods, type IndexerPort, type LibrarySnapshot, type MethodName, type Reply } from '../protocol';
-import type { FolderProgress, IndexEvent } from '../types';
+import type { AddFolderOptions, FolderProgress, IndexEvent } from '../types';
 
 /** How to start the indexer process. */
 export interface ForkOptions {
@@ -87,8 +87,8 @@ export class IndexerHost implements LibraryControl {
     return this.child?.pid;
   }
 
-  addFolder(folder: string): Promise<void> {
-    return this.call('addFolder', folder) as Promise<void>;
+  addFolder(folder: string, opts?: AddFolderOptions): Promise<void> {
+    return this.call('addFolder', folder, opts) as Promise<void>;
   }
 
   removeFolder(folder: string): Promise<void> {
@@ -124,6 +124,11 @@ export class IndexerHost implements LibraryControl {
 
   reconfigure(changes: LibraryChanges): Promise<void> {
     return this.call('reconfigure', changes) as Promise<void>;
+  }
+
+  /** The indexer process's process.memoryUsage() (benchmarks: its JS heap beside its RSS). */
+  memory(): Promise<NodeJS.MemoryUsage> {
+    return this.call('memory') as Promise<NodeJS.MemoryUsage>;
   }
 
   stats(): Promise<StoreStats> {

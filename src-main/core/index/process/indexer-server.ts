@@ -1,6 +1,7 @@
 import { DeskError, toWire } from '../../errors';
 import { Library, type LibraryChanges, type LibraryOptions } from '../library';
 import { RequestSchema, type IndexerMethods, type IndexerPort, type LibrarySnapshot, type Reply, type Request } from '../protocol';
+import type { AddFolderOptions } from '../types';
 
 /** Document-mirror updates are batched this often; events and results flush them first. */
 const mirrorIntervalMs = 100;
@@ -56,13 +57,15 @@ export function serveLibrary(port: IndexerPort, onClosed: () => void): void {
       sentFolders = JSON.stringify(library.listFolders());
       return { folders: library.listFolders(), progress: library.progress(), documents: library.documents() };
     },
-    addFolder: (folder: string) => opened().addFolder(folder),
+    // An absent argument arrives as null (the IPC channel serialises as JSON).
+    addFolder: (folder: string, opts?: AddFolderOptions | null) => opened().addFolder(folder, { confirm: opts?.confirm === true }),
     removeFolder: (folder: string) => opened().removeFolder(folder),
     pause: () => opened().pause(),
     resume: () => opened().resume(),
     whenIdle: () => opened().whenIdle(),
     reconfigure: (changes: LibraryChanges) => opened().reconfigure(changes),
     stats: () => opened().stats(),
+    memory: () => process.memoryUsage(),
     close: async () => {
       clearInterval(timer);
       // Forgotten first: a flush after the close must not read the closed store.

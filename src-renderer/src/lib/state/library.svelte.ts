@@ -1,4 +1,5 @@
 import type { DeskApi } from '$contract';
+import { DeskCallError } from '../bridge';
 import type { Toasts } from './toasts.svelte';
 import type { DocumentInfo, DocumentStatus, FolderProgress, IndexStatus } from './types';
 
@@ -37,13 +38,23 @@ export class LibraryState {
     this.isLoaded = true;
   }
 
-  async add(path: string): Promise<boolean> {
+  /**
+   * Adds a folder. A folder with very many files or on a network share is added only once the
+   * person agrees (the service answers CONFIRM_REQUIRED with the reasons).
+   */
+  async add(path: string, ask: (question: string) => boolean = (q) => window.confirm(q)): Promise<boolean> {
+    const folder = path.trim();
     try {
-      this.folders = (await this.api['folders.add']({ path: path.trim() })).folders;
-      this.toasts.show(`Watching ${path.trim()}. Indexing starts now.`);
+      try {
+        this.folders = (await this.api['folders.add']({ path: folder })).folders;
+      } catch (err) {
+        if (!(err instanceof DeskCallError && err.code === 'CONFIRM_REQUIRED') || !ask(err.message)) throw err;
+        this.folders = (await this.api['folders.add']({ path: folder, confirm: true })).folders;
+      }
+      this.toasts.show(`Watching ${folder}. Indexing starts now.`);
       return true;
     } catch (err) {
-      this.toasts.error(err);
+      if (!(err instanceof DeskCallError && err.code === 'CONFIRM_REQUIRED')) this.toasts.error(err); // declined: nothing to say
       return false;
     }
   }
