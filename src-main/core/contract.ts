@@ -11,7 +11,7 @@ import { z } from 'zod';
 export const WireErrorSchema = z.object({ code: z.string(), message: z.string() });
 export type WireErrorShape = z.infer<typeof WireErrorSchema>;
 
-export const PrecisionSchema = z.enum(['fp32', 'fp16', 'int8']);
+export const PrecisionSchema = z.enum(['fp32', 'fp16', 'int8', 'int4', 'int3']);
 export const ProviderSchema = z.enum(['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu']);
 export const AnswerModeSchema = z.enum(['deformer', 'full']);
 export const DocumentStatusSchema = z.enum(['queued', 'indexing', 'done', 'failed', 'skipped']);

@@ -1,6 +1,7 @@
 /** The cache's records (DESIGN §4). One LMDB environment per library. */
 
-export type Precision = 'fp32' | 'fp16' | 'int8';
+/** How cached lower states are stored (store/quantize.ts); int4 and int3 are 32-value group codecs. */
+export type Precision = 'fp32' | 'fp16' | 'int8' | 'int4' | 'int3';
 
 /** Everything that makes stored lower states valid; change any field and the states must be re-encoded. */
 export interface CacheIdentity {
