@@ -22,6 +22,7 @@ export const defaultSettings: Settings = {
   model: null,
   k: null,
   precision: 'fp16',
+  weights: 'fp32',
   provider: 'auto',
   shortcut: 'CommandOrControl+Shift+Space',
   windowTokens: 320,

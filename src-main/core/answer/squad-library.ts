@@ -49,6 +49,7 @@ export async function openSquadLibrary(options: SquadLibraryOptions): Promise<Li
     k: engine.k,
     passageOffset: engine.passageOffset,
     precision: options.precision ?? 'fp16',
+    lowerWeights: engine.lowerWeights ?? 'fp32',
     ...windows,
   };
   const store = LibraryStore.open(dir, identity, { onMismatch: 'reset' });

@@ -12,6 +12,8 @@ export interface CacheIdentity {
   /** Window size W and overlap O also change which passages exist. */
   windowTokens: number;
   overlapTokens: number;
+  /** Weights of the lower layers that made the states (int8 states differ from fp32 ones); absent = fp32. */
+  lowerWeights?: 'fp32' | 'int8';
 }
 
 export type DocumentStatus = 'queued' | 'indexing' | 'done' | 'failed' | 'skipped';
