@@ -11,6 +11,7 @@ import { Engine } from '../core/model/engine';
 import type { WeightPrecision } from '../core/model/onnx/int8-weights';
 import { loadTokenizer } from '../core/model/tokenizer';
 import type { ProviderName } from '../core/model/types';
+import { defaultSettings } from '../core/settings';
 import { LibraryStore } from '../core/store/store';
 import type { CacheIdentity } from '../core/store/types';
 import { parseCommand, usageError } from './args';
@@ -21,6 +22,7 @@ const usage = [
   '  --top N          passages retrieved and read (default 10); not the number of answers',
   '  --answers N      answers printed at most (default 5)',
   '  --upper-weights  int8 runs the upper layers with int8 weights: about 2x faster, cached states unchanged',
+  '                   (default: the app setting `weights`); the lower layers follow the library (as it was indexed)',
 ].join('\n');
 
 /** Runs the command; resolves to the exit code. */
@@ -37,7 +39,7 @@ export async function run(args: string[]): Promise<number> {
       'cache-dir': { type: 'string' },
       provider: { type: 'string' },
       // int8 upper layers: ~2x faster questions, passage states unchanged (README, "Answering").
-      'upper-weights': { type: 'string', default: 'fp32' },
+      'upper-weights': { type: 'string', default: defaultSettings.weights },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -58,7 +60,9 @@ export async function run(args: string[]): Promise<number> {
         passageOffset: identity.passageOffset,
         cacheDir: values['cache-dir'] ? resolve(values['cache-dir']) : join(dbDir, 'graphs'),
         provider: values.provider as ProviderName | undefined,
-        weights: values['upper-weights'] as WeightPrecision,
+        weights: upperWeights(values['upper-weights']!),
+        // The question's lower layers must match the passages': the library says how they were lowered.
+        lowerWeights: identity.lowerWeights ?? 'fp32',
         openFirst: 'ask', // answering only: the lower graph never opens
       })
     : null;
@@ -76,6 +80,11 @@ export async function run(args: string[]): Promise<number> {
     await engine?.close();
     await store.close();
   }
+}
+
+function upperWeights(value: string): WeightPrecision {
+  if (value === 'fp32' || value === 'int8') return value;
+  throw new DeskError('BAD_REQUEST', `--upper-weights must be fp32 or int8, not "${value}"`);
 }
 
 /** The identity the library at `dbDir` was indexed with. */

@@ -10,13 +10,14 @@ import { Library } from '../core/index/library';
 import { defaultIndexSettings } from '../core/index/settings';
 import type { IndexEvent, IndexSettings } from '../core/index/types';
 import { defaultK, readConfig } from '../core/model/config';
+import { defaultSettings } from '../core/settings';
 import type { ProviderName } from '../core/model/types';
 import type { Precision } from '../core/store/types';
 import { ProgressLine } from './index-progress';
 import { parseCommand, usageError } from './args';
 
 const usage =
-  'usage: index <folder> --db <dir> [--model DIR] [--k K] [--precision fp32|fp16|int8] [--watch]\n' +
+  'usage: index <folder> --db <dir> [--model DIR] [--k K] [--precision fp32|fp16|int8|int4|int3] [--weights int8|fp32] [--watch]\n' +
   '       [--window W] [--overlap O] [--batch N] [--max-mb MB] [--provider auto|cpu|cuda|...] [--threads N]\n       [--cache-dir DIR] [--quiet] [--verbose]';
 
 /** Runs the command; resolves to the exit code. */
@@ -29,6 +30,8 @@ export async function run(args: string[]): Promise<number> {
       model: { type: 'string' },
       k: { type: 'string' },
       precision: { type: 'string' },
+      // The lower pass's weights; the default is the app's (core/settings.ts).
+      weights: { type: 'string', default: defaultSettings.weights },
       provider: { type: 'string' },
       threads: { type: 'string' },
       window: { type: 'string' },
@@ -53,6 +56,7 @@ export async function run(args: string[]): Promise<number> {
     windowTokens: values.window ? int(values.window, '--window') : defaultIndexSettings.windowTokens,
     overlapTokens: values.overlap ? int(values.overlap, '--overlap') : defaultIndexSettings.overlapTokens,
     precision: precision(values.precision),
+    weights: weightsFlag(values.weights!),
     batchSize: values.batch ? int(values.batch, '--batch') : defaultIndexSettings.batchSize,
   };
 
@@ -139,10 +143,15 @@ function printSummary(
 }
 
 
+function weightsFlag(value: string): 'fp32' | 'int8' {
+  if (value === 'fp32' || value === 'int8') return value;
+  throw new DeskError('BAD_REQUEST', `--weights must be int8 or fp32, not "${value}"`);
+}
+
 function precision(value: string | undefined): Precision {
   if (value === undefined) return defaultIndexSettings.precision;
-  if (value === 'fp32' || value === 'fp16' || value === 'int8') return value;
-  throw new DeskError('BAD_REQUEST', `--precision must be fp32, fp16 or int8, not "${value}"`);
+  if (value === 'fp32' || value === 'fp16' || value === 'int8' || value === 'int4' || value === 'int3') return value;
+  throw new DeskError('BAD_REQUEST', `--precision must be fp32, fp16, int8, int4 or int3, not "${value}"`);
 }
 
 function int(value: string, flag: string): number {

@@ -318,6 +318,7 @@ export class DeskService implements DeskApi {
       ...(this.options.defaultTokenizerDir ? { defaultTokenizerDir: this.options.defaultTokenizerDir } : {}),
       settings: {
         precision: s.precision,
+        weights: s.weights,
         windowTokens: s.windowTokens,
         overlapTokens: s.overlapTokens,
         maxFileBytes: Math.round(s.maxFileMb * 1024 * 1024),
@@ -364,6 +365,8 @@ export class DeskService implements DeskApi {
           cacheDir: this.graphsDir,
           threads: this.options.threads,
           openFirst: 'ask', // answering only: indexing runs its own engine in the indexer process
+          weights: s.weights,
+          lowerWeights: s.weights, // the question's lower layers match the passages' (indexer)
         });
       } catch (err) {
         this.modelProblem = `The model "${this.active.name}" could not be loaded: ${(err as Error).message}`;
@@ -376,6 +379,7 @@ export class DeskService implements DeskApi {
       precision: s.precision,
       windowTokens: s.windowTokens,
       overlapTokens: s.overlapTokens,
+      lowerWeights: this.active && engine ? s.weights : 'fp32',
     };
     let store: LibraryStore | null = null;
     try {
@@ -403,7 +407,7 @@ export class DeskService implements DeskApi {
   }
 
   /**
-   * Applies a settings change, one at a time; model, k, precision, provider, W, O or the size cap
+   * Applies a settings change, one at a time; model, k, precision, weights, provider, W, O or the size cap
    * reconfigure the library (its re-encode runs in the background). A change the library refuses
    * (a checkpoint that does not load) is rolled back whole.
    */
@@ -422,7 +426,7 @@ export class DeskService implements DeskApi {
     await this.checkK(update.k, update.model === undefined ? before.model : update.model);
     const after = await this.settings.update(update);
     const changed = (key: keyof Settings) => before[key] !== after[key];
-    const touchesLibrary = reload || (['model', 'k', 'precision', 'provider', 'windowTokens', 'overlapTokens', 'maxFileMb'] as const).some(changed);
+    const touchesLibrary = reload || (['model', 'k', 'precision', 'weights', 'provider', 'windowTokens', 'overlapTokens', 'maxFileMb'] as const).some(changed);
     if (touchesLibrary) {
       try {
         await this.reconfigure();

@@ -56,6 +56,7 @@ export async function openRuntime(options: RuntimeOptions, previous?: Runtime): 
       precision: options.settings.precision,
       windowTokens: options.settings.windowTokens,
       overlapTokens: options.settings.overlapTokens,
+      lowerWeights: engine ? (options.settings.weights ?? 'fp32') : 'fp32',
     };
     const store = await LibraryStore.open(options.dbDir, identity, { onMismatch: 'reset' });
     // The indexer is the one writer: what a crash left half-written is its to remove.
@@ -84,9 +85,10 @@ function openEngine(options: RuntimeOptions): Promise<LowerEncoder> {
     provider: options.provider,
     cacheDir: options.cacheDir,
     threads: options.threads,
+    lowerWeights: options.settings.weights ?? 'fp32',
   });
 }
 
 function engineKey(o: RuntimeOptions): string {
-  return JSON.stringify([o.model, o.k, o.passageOffset, o.provider, o.threads, o.cacheDir]);
+  return JSON.stringify([o.model, o.k, o.passageOffset, o.provider, o.threads, o.cacheDir, o.settings.weights ?? 'fp32']);
 }
