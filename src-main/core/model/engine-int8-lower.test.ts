@@ -8,7 +8,7 @@ import { Engine } from './engine';
 import { graphCacheDir } from './graph-cache';
 import { maxAbsDiff, readGolden, sameBits } from './golden-fixtures';
 import { onnx } from './onnx/graph-builder';
-import type { Segment } from './types';
+import type { ProviderName, Segment } from './types';
 
 const asSegment = (ids: number[]): Segment => ({ ids: Int32Array.from(ids), offsets: ids.map(() => [-1, -1] as [number, number]) });
 const range = (xs: ArrayLike<number>) => Math.max(...Array.from(xs)) - Math.min(...Array.from(xs));
@@ -54,5 +54,30 @@ describe('Engine with int8 lower and upper weights', () => {
     // ask-int8-lowerint8 = the int8 lower pass of the question, then the int8 upper pass.
     const [u] = await int8.upperPass(await int8.lowerQuestion(question), [p8]);
     expect(maxAbsDiff(u.start, b.start)).toBeLessThan(1e-4);
+  });
+
+  // No GPU on the build machines: where the requested provider is missing (or lacks an int8 kernel),
+  // the engine must end on CPU with the reason named and the very same int8 results.
+  it.each<ProviderName>(['auto', 'cuda', 'webgpu'])('int8 graphs requested on %s end on a working provider with a reason', async (name) => {
+    const checkpoint = await loadCheckpoint(tinyBertDir);
+    const logs: string[] = [];
+    const engine = await Engine.fromCheckpoint(checkpoint, { k: 2, cacheDir, provider: name, threads: 1, weights: 'int8', lowerWeights: 'int8', log: (l) => logs.push(l) });
+    try {
+      expect(engine.provider.reason.length).toBeGreaterThan(0);
+      const c = golden.cases[1];
+      const question = asSegment(c.deformer.question_segment.input_ids);
+      const [p] = await engine.lowerPassages([asSegment(c.deformer.passage_segment.input_ids)]);
+      const [logits] = await engine.askPass(question, [p]);
+      const [cpuP] = await int8.lowerPassages([asSegment(c.deformer.passage_segment.input_ids)]);
+      const [cpu] = await int8.askPass(question, [cpuP]);
+      if (engine.provider.name === 'cpu') {
+        if (name !== 'auto') expect(engine.provider.reason).toMatch(new RegExp(`^${name}: \\S`));
+        expect(sameBits(logits.start, cpu.start)).toBe(true);
+      } else {
+        expect(maxAbsDiff(logits.start, cpu.start) / range(cpu.start)).toBeLessThan(0.25);
+      }
+    } finally {
+      await engine.close();
+    }
   });
 });
