@@ -15,6 +15,7 @@ import { Reader } from '../core/answer/reader';
 import { loadSquad } from '../core/answer/squad-data';
 import { defaultK, readConfig } from '../core/model/config';
 import { Engine } from '../core/model/engine';
+import { lowerWeightsFor } from '../core/model/lower-weights';
 import { loadTokenizer } from '../core/model/tokenizer';
 import type { LowerStates } from '../core/model/types';
 import { defaultSettings } from '../core/settings';
@@ -37,6 +38,8 @@ export interface LibraryBenchResult {
   /** Median over questions of cache-read ms / whole-ask ms. */
   cacheReadShare: number;
   cacheReadP50Ms: number;
+  /** store.stats() (every question reads it): must not grow with the library. */
+  statsP50Ms: number;
   /** library.mdb size / stored tokens (states, passages with their token ids and offsets, postings). */
   diskBytesPerToken: number;
   stateBytesPerToken: number;
@@ -60,8 +63,9 @@ const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 export async function runLibraryBench(opts: { passages: number; workDir: string; log: (line: string) => void }): Promise<LibraryBenchResult> {
   const { passages, workDir, log } = opts;
   const weights = defaultSettings.weights;
+  const lowerWeights = lowerWeightsFor(weights, defaultSettings.precision);
   const engine = await Engine.open(builtinModelDir, {
-    k: defaultK(readConfig(builtinModelDir)), cacheDir: join(workDir, 'engine-cache'), weights, lowerWeights: weights, openFirst: 'ask',
+    k: defaultK(readConfig(builtinModelDir)), cacheDir: join(workDir, 'engine-cache'), weights, lowerWeights, openFirst: 'ask',
   });
   const tokenizer = await loadTokenizer(builtinModelDir);
   const dataset = loadSquad(squadDevPath);
@@ -70,7 +74,7 @@ export async function runLibraryBench(opts: { passages: number; workDir: string;
     k: engine.k,
     passageOffset: engine.passageOffset,
     precision: defaultSettings.precision,
-    lowerWeights: weights,
+    lowerWeights,
     ...defaultWindows,
   };
   const dir = join(workDir, `library-${passages}-${identity.precision}`);
@@ -129,6 +133,11 @@ export async function runLibraryBench(opts: { passages: number; workDir: string;
       store.search(q, 10);
       bm25.push(performance.now() - t);
     }
+    const statTimes = picked.slice(0, 50).map(() => {
+      const t = performance.now();
+      store.stats();
+      return performance.now() - t;
+    });
     const asks: Array<{ total: number; cache: number }> = [];
     for (let i = 0; i < 42; i++) {
       const { timings } = await reader.ask(picked[i], { mode: 'deformer', topPassages: 10 });
@@ -146,6 +155,7 @@ export async function runLibraryBench(opts: { passages: number; workDir: string;
       answerP50MsN10: round(median(asks.map((a) => a.total))),
       cacheReadShare: round(median(asks.map((a) => a.cache / a.total)), 4),
       cacheReadP50Ms: round(median(asks.map((a) => a.cache)), 2),
+      statsP50Ms: round(median(statTimes), 3),
       diskBytesPerToken: round(statSync(join(dir, 'library.mdb')).size / stats.storedTokens),
       stateBytesPerToken: round(stats.stateBytes / stats.storedTokens),
       buildSeconds: round(buildSeconds),
@@ -155,7 +165,7 @@ export async function runLibraryBench(opts: { passages: number; workDir: string;
     };
     log(
       `library: ${result.passages} passages, open ${result.openMs} ms, BM25 p50 ${result.bm25P50Ms} ms, answer p50 (N=10) ${result.answerP50MsN10} ms, ` +
-        `cache read ${(100 * result.cacheReadShare).toFixed(1)}%, disk ${result.diskBytesPerToken} B/token (states ${result.stateBytesPerToken})`,
+        `cache read ${(100 * result.cacheReadShare).toFixed(1)}%, stats() ${result.statsP50Ms} ms, disk ${result.diskBytesPerToken} B/token (states ${result.stateBytesPerToken})`,
     );
     return result;
   } finally {

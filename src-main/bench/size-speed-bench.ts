@@ -13,6 +13,7 @@ import { heldOutPart, loadSquad, type SquadDataset } from '../core/answer/squad-
 import { runSquadEval } from '../core/answer/squad-eval';
 import { defaultK, readConfig } from '../core/model/config';
 import { Engine } from '../core/model/engine';
+import { lowerWeightsFor } from '../core/model/lower-weights';
 import type { WeightPrecision } from '../core/model/onnx/int8-weights';
 import { loadTokenizer } from '../core/model/tokenizer';
 import type { LowerStates, Tokenizer } from '../core/model/types';
@@ -48,7 +49,7 @@ export interface SizeSpeedRow {
 /** Weights × codecs to measure; fp32/fp16 (today's default) is the baseline of every delta. */
 const plans: Array<{ weights: WeightPrecision; lowerWeights: WeightPrecision; codecs: Precision[] }> = [
   { weights: 'fp32', lowerWeights: 'fp32', codecs: ['fp16', 'fp32', 'int8', 'int4', 'int3'] },
-  { weights: 'int8', lowerWeights: 'fp32', codecs: ['fp16', 'int4'] },
+  { weights: 'int8', lowerWeights: 'fp32', codecs: ['fp16', 'int4', 'int3'] },
   { weights: 'int8', lowerWeights: 'int8', codecs: ['fp16', 'int8', 'int4', 'int3'] },
 ];
 
@@ -114,7 +115,8 @@ export async function runSizeSpeedBench(opts: { quick: boolean; workDir: string;
   const baseline = rows.find((r) => r.weights === 'fp32' && r.codec === 'fp16')!;
   for (const r of rows) {
     r.f1Delta = round(r.f1 - baseline.f1, 2);
-    r.isDefault = r.weights === defaultSettings.weights && r.lowerWeights === defaultSettings.weights && r.codec === defaultSettings.precision;
+    r.isDefault =
+      r.weights === defaultSettings.weights && r.lowerWeights === lowerWeightsFor(defaultSettings.weights, defaultSettings.precision) && r.codec === defaultSettings.precision;
   }
   return rows;
 }
@@ -127,14 +129,21 @@ function heldOutWindows(dataset: SquadDataset, tokenizer: Tokenizer, count: numb
     .map((w) => ({ ids: w.ids, offsets: w.offsets }));
 }
 
-/** Lower pass + state encoding of the windows (after one warm-up batch), tokens per second. */
+/**
+ * Lower pass + state encoding of the windows (after one warm-up batch), tokens per second: the best
+ * of 3 rounds, because the shared machine's other load only ever slows a round down.
+ */
 async function timeIndexing(engine: Engine, windows: Array<{ ids: Int32Array; offsets: Array<[number, number]> }>, codec: Precision): Promise<number> {
   await engine.lowerPassages(windows.slice(0, 8));
-  const started = performance.now();
-  const states = await engine.lowerPassages(windows);
-  for (const s of states) encodeStates(s, codec);
   const tokens = windows.reduce((n, w) => n + w.ids.length, 0);
-  return tokens / ((performance.now() - started) / 1000);
+  let best = 0;
+  for (let round = 0; round < 3; round++) {
+    const started = performance.now();
+    const states = await engine.lowerPassages(windows);
+    for (const s of states) encodeStates(s, codec);
+    best = Math.max(best, tokens / ((performance.now() - started) / 1000));
+  }
+  return best;
 }
 
 /** Median ms of (decode N records + ask pass) over the questions, for N = 1 and N = 10 (after 2 warm-ups). */

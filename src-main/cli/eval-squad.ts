@@ -13,6 +13,7 @@ import type { AnswerMode } from '../core/answer/types';
 import { DeskError } from '../core/errors';
 import { defaultK, readConfig } from '../core/model/config';
 import { Engine } from '../core/model/engine';
+import { lowerWeightsFor } from '../core/model/lower-weights';
 import { loadTokenizer } from '../core/model/tokenizer';
 import type { WeightPrecision } from '../core/model/onnx/int8-weights';
 import type { ProviderName } from '../core/model/types';
@@ -66,7 +67,7 @@ export async function run(args: string[]): Promise<number> {
     provider: values.provider as ProviderName | undefined,
     threads: values.threads ? int(values.threads, '--threads') : undefined,
     weights,
-    lowerWeights: weights,
+    lowerWeights: lowerWeightsFor(weights, precision),
   });
   try {
     const tokenizer = await loadTokenizer(model);

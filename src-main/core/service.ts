@@ -28,6 +28,7 @@ import { defaultK, readConfig, recommendedK } from './model/config';
 import { extractText } from './text/extract';
 import { doctorReport } from './hub/doctor';
 import { Engine } from './model/engine';
+import { lowerWeightsFor } from './model/lower-weights';
 import type { ModelConfig, QaEngine } from './model/types';
 import { DeskModels, type ModelsPort } from './service-models';
 import { SettingsFile } from './settings';
@@ -366,7 +367,7 @@ export class DeskService implements DeskApi {
           threads: this.options.threads,
           openFirst: 'ask', // answering only: indexing runs its own engine in the indexer process
           weights: s.weights,
-          lowerWeights: s.weights, // the question's lower layers match the passages' (indexer)
+          lowerWeights: lowerWeightsFor(s.weights, s.precision), // as the indexer lowers the passages
         });
       } catch (err) {
         this.modelProblem = `The model "${this.active.name}" could not be loaded: ${(err as Error).message}`;
@@ -379,7 +380,7 @@ export class DeskService implements DeskApi {
       precision: s.precision,
       windowTokens: s.windowTokens,
       overlapTokens: s.overlapTokens,
-      lowerWeights: this.active && engine ? s.weights : 'fp32',
+      lowerWeights: this.active && engine ? lowerWeightsFor(s.weights, s.precision) : 'fp32',
     };
     let store: LibraryStore | null = null;
     try {

@@ -21,8 +21,8 @@ export const settingsFileName = 'settings.json';
 export const defaultSettings: Settings = {
   model: null,
   k: null,
-  precision: 'fp16',
-  weights: 'fp32',
+  precision: 'int3',
+  weights: 'int8',
   provider: 'auto',
   shortcut: 'CommandOrControl+Shift+Space',
   windowTokens: 320,

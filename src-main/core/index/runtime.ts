@@ -1,3 +1,4 @@
+import { lowerWeightsFor } from '../model/lower-weights';
 import { loadTokenizer } from '../model/tokenizer';
 import type { LowerEncoder, ProviderName, Tokenizer } from '../model/types';
 import { LibraryStore } from '../store/store';
@@ -56,7 +57,7 @@ export async function openRuntime(options: RuntimeOptions, previous?: Runtime): 
       precision: options.settings.precision,
       windowTokens: options.settings.windowTokens,
       overlapTokens: options.settings.overlapTokens,
-      lowerWeights: engine ? (options.settings.weights ?? 'fp32') : 'fp32',
+      lowerWeights: engine ? indexLowerWeights(options) : 'fp32',
     };
     const store = await LibraryStore.open(options.dbDir, identity, { onMismatch: 'reset' });
     // The indexer is the one writer: what a crash left half-written is its to remove.
@@ -85,10 +86,15 @@ function openEngine(options: RuntimeOptions): Promise<LowerEncoder> {
     provider: options.provider,
     cacheDir: options.cacheDir,
     threads: options.threads,
-    lowerWeights: options.settings.weights ?? 'fp32',
+    lowerWeights: indexLowerWeights(options),
   });
 }
 
+/** The lower pass's weights: the `weights` setting where the state codec allows (model/lower-weights.ts). */
+function indexLowerWeights(options: RuntimeOptions): 'fp32' | 'int8' {
+  return lowerWeightsFor(options.settings.weights ?? 'fp32', options.settings.precision);
+}
+
 function engineKey(o: RuntimeOptions): string {
-  return JSON.stringify([o.model, o.k, o.passageOffset, o.provider, o.threads, o.cacheDir, o.settings.weights ?? 'fp32']);
+  return JSON.stringify([o.model, o.k, o.passageOffset, o.provider, o.threads, o.cacheDir, indexLowerWeights(o)]);
 }
