@@ -52,7 +52,7 @@ it('answers from the library with the split it was indexed with', async () => {
 
 it('answers with int8 upper layers when asked, from the same cached states', async () => {
   const args = ['Who discovered polonium?', '--db', db, '--model', tinyBertDir, '--cache-dir', join(root, 'graphs'), '--json'];
-  const fp32 = JSON.parse((await ask(args)).out);
+  const fp32 = JSON.parse((await ask([...args, '--upper-weights', 'fp32'])).out);
   const int8 = JSON.parse((await ask([...args, '--upper-weights', 'int8'])).out);
   expect(int8.answers.length).toBeGreaterThan(0);
   expect(int8.passages.map((p: { passageId: string }) => p.passageId)).toEqual(fp32.passages.map((p: { passageId: string }) => p.passageId));
