@@ -204,6 +204,16 @@ describe('DeskService (real core)', () => {
     const again = value(await service.handle('ask', { question: 'giraffe acacia leaves' })) as { mode: string; answers: Array<{ docPath: string }> };
     expect(again.mode).toBe('deformer');
     expect(again.answers[0].docPath).toBe(join(docs, 'giraffes.txt'));
+
+    // fp16 states with int8 weights: the indexer lowers in int8 and the reader's question follows
+    // (one identity on both sides, else the read side would refuse the cache); then exact weights.
+    for (const update of [{ precision: 'fp16' }, { weights: 'fp32' }] as const) {
+      expect(value(await service.handle('settings.update', update))).toMatchObject(update);
+      await service.whenIdle();
+      const after = value(await service.handle('ask', { question: 'giraffe acacia leaves' })) as { mode: string; answers: Array<{ docPath: string }> };
+      expect(after.mode).toBe('deformer');
+      expect(after.answers[0].docPath).toBe(join(docs, 'giraffes.txt'));
+    }
   });
 
   it('rolls a model switch back whole when the library cannot load the model', async () => {
