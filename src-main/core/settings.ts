@@ -13,10 +13,12 @@ import { DeskError } from './errors';
 export const settingsFileName = 'settings.json';
 
 /**
- * Defaults. Cache precision is fp16: it halves the cache against fp32 (2H bytes per token) and
- * its rounding (relative 2^-11 on unit-RMS states) is far below what moves a span, while int8
- * (one scale per token) adds drift whose effect on answers must be measured per model before it
- * can be a default (DESIGN §6). k = null means the model's recommended split, 3n/4.
+ * Defaults, chosen from `npm run bench -- --size-speed` on the built-in model (README "Faster and
+ * smaller"): cache precision int3 (32-value groups, one fp16 scale each: 22% of fp16's bytes per
+ * token, −0.18 F1 with fp32 weights on held-out SQuAD) and int8 weights (the upper pass ~2.5x
+ * faster; int8 lower + upper cost 0.27 F1 over fp16 states, within the 0.3 allowed; over int3
+ * states the lower pass stays fp32, model/lower-weights.ts). k = null means the model's
+ * recommended split.
  */
 export const defaultSettings: Settings = {
   model: null,
