@@ -63,62 +63,100 @@ const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 export const builtinModelDir = resolve(import.meta.dirname, '../../models/builtin/deformer-minilm-l6-squad');
 export const builtinSplit = resolve(import.meta.dirname, '../../models/train/split.json');
 
-/** Runs every plan; `quick` scores the first 200 questions and times 10. */
+/**
+ * Runs every plan: first accuracy (deterministic, one plan after another), then speed with every
+ * configuration interleaved round by round, so the shared machine's changing load falls on all
+ * of them alike (ratios within one run are what to compare). `quick`: 200 questions, 5 rounds.
+ */
 export async function runSizeSpeedBench(opts: { quick: boolean; workDir: string; log: (line: string) => void }): Promise<SizeSpeedRow[]> {
   const { quick, workDir, log } = opts;
   const dataset = heldOutPart(loadSquad(squadDevPath), builtinSplit);
   const tokenizer = await loadTokenizer(builtinModelDir);
   const k = defaultK(readConfig(builtinModelDir));
-  const rows: SizeSpeedRow[] = [];
-  for (const plan of plans) {
-    const engine = await Engine.open(builtinModelDir, {
-      k, cacheDir: join(workDir, 'engine-cache'), weights: plan.weights, lowerWeights: plan.lowerWeights, openFirst: 'ask',
-    });
-    try {
-      const windows = heldOutWindows(dataset, tokenizer, quick ? 40 : 160);
-      const indexTokensPerSecond = await timeIndexing(engine, windows, plan.codecs[0]);
-      const states = await engine.lowerPassages(windows);
-      const questions = dataset.paragraphs.flatMap((p) => p.questions.map((q) => q.question)).slice(0, quick ? 10 : 40);
+  const engines: Engine[] = [];
+  try {
+    const rows: SizeSpeedRow[] = [];
+    for (const plan of plans) {
+      const engine = await Engine.open(builtinModelDir, {
+        k, cacheDir: join(workDir, 'engine-cache'), weights: plan.weights, lowerWeights: plan.lowerWeights, openFirst: 'ask',
+      });
+      engines.push(engine);
       for (const codec of plan.codecs) {
         const started = performance.now();
         const result = await runSquadEval({ dataset, engine, tokenizer, mode: 'deformer', setting: 'closed', precision: codec, limit: quick ? 200 : undefined });
-        const [n1, n10] = await timeQuestions(engine, questions, states, codec);
-        const row: SizeSpeedRow = {
-          model: 'deformer-minilm-l6-squad',
-          hidden: engine.config.hidden,
-          k,
-          weights: plan.weights,
-          lowerWeights: plan.lowerWeights,
-          codec,
-          bytesPerToken: bytesPerToken(codec, engine.config.hidden),
-          bytesVsFp16: round(bytesPerToken(codec, engine.config.hidden) / bytesPerToken('fp16', engine.config.hidden), 3),
-          em: round(result.exactMatch, 2),
-          f1: round(result.f1, 2),
-          f1Delta: 0,
-          questions: result.questions,
-          questionMsN1: round(n1),
-          questionMsN10: round(n10),
-          indexTokensPerSecond: Math.round(indexTokensPerSecond),
-          isDefault: false,
-        };
-        rows.push(row);
-        log(
-          `weights ${plan.weights} (lower ${plan.lowerWeights}) codec ${codec}: ${row.bytesPerToken} B/token, EM ${row.em} F1 ${row.f1}, ` +
-            `question ${row.questionMsN1} ms (N=1) ${row.questionMsN10} ms (N=10), index ${row.indexTokensPerSecond} tok/s ` +
-            `[${((performance.now() - started) / 1000).toFixed(0)} s]`,
-        );
+        const H = engine.config.hidden;
+        rows.push({
+          model: 'deformer-minilm-l6-squad', hidden: H, k, weights: plan.weights, lowerWeights: plan.lowerWeights, codec,
+          bytesPerToken: bytesPerToken(codec, H),
+          bytesVsFp16: round(bytesPerToken(codec, H) / bytesPerToken('fp16', H), 3),
+          em: round(result.exactMatch, 2), f1: round(result.f1, 2), f1Delta: 0, questions: result.questions,
+          questionMsN1: 0, questionMsN10: 0, indexTokensPerSecond: 0, isDefault: false,
+        });
+        log(`weights ${plan.weights} (lower ${plan.lowerWeights}) codec ${codec}: EM ${result.exactMatch.toFixed(2)} F1 ${result.f1.toFixed(2)} [${((performance.now() - started) / 1000).toFixed(0)} s]`);
       }
-    } finally {
-      await engine.close();
     }
+    await timeInterleaved(rows, engines, dataset, tokenizer, quick ? 5 : 25, log);
+    const baseline = rows.find((r) => r.weights === 'fp32' && r.codec === 'fp16')!;
+    for (const r of rows) {
+      r.f1Delta = round(r.f1 - baseline.f1, 2);
+      r.isDefault =
+        r.weights === defaultSettings.weights && r.lowerWeights === lowerWeightsFor(defaultSettings.weights, defaultSettings.precision) && r.codec === defaultSettings.precision;
+      log(
+        `${r.weights}/${r.lowerWeights} ${r.codec}: ${r.bytesPerToken} B/token (${r.bytesVsFp16}x fp16), EM ${r.em} F1 ${r.f1} (${r.f1Delta >= 0 ? '+' : ''}${r.f1Delta}), ` +
+          `question ${r.questionMsN1} ms (N=1) ${r.questionMsN10} ms (N=10), index ${r.indexTokensPerSecond} tok/s${r.isDefault ? '  <- default' : ''}`,
+      );
+    }
+    return rows;
+  } finally {
+    await Promise.all(engines.map((e) => e.close()));
   }
-  const baseline = rows.find((r) => r.weights === 'fp32' && r.codec === 'fp16')!;
-  for (const r of rows) {
-    r.f1Delta = round(r.f1 - baseline.f1, 2);
-    r.isDefault =
-      r.weights === defaultSettings.weights && r.lowerWeights === lowerWeightsFor(defaultSettings.weights, defaultSettings.precision) && r.codec === defaultSettings.precision;
+}
+
+/**
+ * Speed of every row, interleaved: each round times, for every plan, the lower pass over the same
+ * windows (+ encoding in each codec), and for every row one question at N = 1 and N = 10 (decode
+ * N stored records + the ask pass). Medians over rounds (after one warm-up round).
+ */
+async function timeInterleaved(rows: SizeSpeedRow[], engines: Engine[], dataset: SquadDataset, tokenizer: Tokenizer, rounds: number, log: (line: string) => void): Promise<void> {
+  const windows = heldOutWindows(dataset, tokenizer, 48);
+  const tokens = windows.reduce((n, w) => n + w.ids.length, 0);
+  const questions = dataset.paragraphs.flatMap((p) => p.questions.map((q) => q.question));
+  const planOf = (r: SizeSpeedRow) => plans.findIndex((p) => p.weights === r.weights && p.lowerWeights === r.lowerWeights);
+  // Stored records per row, from its own engine's lower pass (as its cache would hold them).
+  const lowered = await Promise.all(engines.map((e) => e.lowerPassages(windows)));
+  const records = rows.map((r) => lowered[planOf(r)].map((s) => encodeStates(s, r.codec).slice()));
+  const lowerMs: number[][] = engines.map(() => []);
+  const encodeMs: number[][] = rows.map(() => []);
+  const ask: Array<Record<1 | 10, number[]>> = rows.map(() => ({ 1: [], 10: [] }));
+  for (let pass = 0; pass <= rounds; pass++) {
+    for (let p = 0; p < engines.length; p++) {
+      const t = performance.now();
+      const states = await engines[p].lowerPassages(windows);
+      if (pass > 0) lowerMs[p].push(performance.now() - t);
+      rows.forEach((r, i) => {
+        if (planOf(r) !== p) return;
+        const e = performance.now();
+        for (const s of states) encodeStates(s, r.codec);
+        if (pass > 0) encodeMs[i].push(performance.now() - e);
+      });
+    }
+    for (let i = 0; i < rows.length; i++) {
+      const engine = engines[planOf(rows[i])];
+      for (const N of [1, 10] as const) {
+        const picked = Array.from({ length: N }, (_, j) => records[i][(pass * 7 + j * 5) % records[i].length]);
+        const t = performance.now();
+        const passages = picked.map((r) => decodeStates(r, 'bench'));
+        await engine.askPass(engine.questionSegment(questions[(pass * 31) % questions.length]), passages);
+        if (pass > 0) ask[i][N].push(performance.now() - t);
+      }
+    }
+    if (pass % 5 === 0) log(`  speed round ${pass}/${rounds}`);
   }
-  return rows;
+  rows.forEach((r, i) => {
+    r.questionMsN1 = round(median(ask[i][1]));
+    r.questionMsN10 = round(median(ask[i][10]));
+    r.indexTokensPerSecond = Math.round(tokens / ((median(lowerMs[planOf(r)]) + median(encodeMs[i])) / 1000));
+  });
 }
 
 /** Passage windows `p [SEP]` of the held-out paragraphs, as the indexer cuts them. */
@@ -127,39 +165,4 @@ function heldOutWindows(dataset: SquadDataset, tokenizer: Tokenizer, count: numb
     .flatMap((p) => windowsOf(p.context, tokenizer, defaultWindows))
     .slice(0, count)
     .map((w) => ({ ids: w.ids, offsets: w.offsets }));
-}
-
-/**
- * Lower pass + state encoding of the windows (after one warm-up batch), tokens per second: the best
- * of 3 rounds, because the shared machine's other load only ever slows a round down.
- */
-async function timeIndexing(engine: Engine, windows: Array<{ ids: Int32Array; offsets: Array<[number, number]> }>, codec: Precision): Promise<number> {
-  await engine.lowerPassages(windows.slice(0, 8));
-  const tokens = windows.reduce((n, w) => n + w.ids.length, 0);
-  let best = 0;
-  for (let round = 0; round < 3; round++) {
-    const started = performance.now();
-    const states = await engine.lowerPassages(windows);
-    for (const s of states) encodeStates(s, codec);
-    best = Math.max(best, tokens / ((performance.now() - started) / 1000));
-  }
-  return best;
-}
-
-/** Median ms of (decode N records + ask pass) over the questions, for N = 1 and N = 10 (after 2 warm-ups). */
-async function timeQuestions(engine: Engine, questions: string[], states: LowerStates[], codec: Precision): Promise<[number, number]> {
-  const records = states.map((s) => encodeStates(s, codec).slice());
-  const out: number[] = [];
-  for (const N of [1, 10]) {
-    const times: number[] = [];
-    for (let i = 0; i < questions.length + 2; i++) {
-      const picked = Array.from({ length: N }, (_, j) => records[(i * 7 + j * 13) % records.length]);
-      const started = performance.now();
-      const passages = picked.map((r) => decodeStates(r, 'bench'));
-      await engine.askPass(engine.questionSegment(questions[i % questions.length]), passages);
-      if (i >= 2) times.push(performance.now() - started);
-    }
-    out.push(median(times));
-  }
-  return [out[0], out[1]];
 }
