@@ -40,6 +40,8 @@ export interface LibraryBenchResult {
   cacheReadP50Ms: number;
   /** store.stats() (every question reads it): must not grow with the library. */
   statsP50Ms: number;
+  /** listDocuments() once: what the indexer process reads at its own open (progress per folder). */
+  listDocumentsMs: number;
   /** library.mdb size / stored tokens (states, passages with their token ids and offsets, postings). */
   diskBytesPerToken: number;
   stateBytesPerToken: number;
@@ -138,6 +140,9 @@ export async function runLibraryBench(opts: { passages: number; workDir: string;
       store.stats();
       return performance.now() - t;
     });
+    const listStarted = performance.now();
+    store.listDocuments();
+    const listDocumentsMs = performance.now() - listStarted;
     const asks: Array<{ total: number; cache: number }> = [];
     for (let i = 0; i < 42; i++) {
       const { timings } = await reader.ask(picked[i], { mode: 'deformer', topPassages: 10 });
@@ -156,6 +161,7 @@ export async function runLibraryBench(opts: { passages: number; workDir: string;
       cacheReadShare: round(median(asks.map((a) => a.cache / a.total)), 4),
       cacheReadP50Ms: round(median(asks.map((a) => a.cache)), 2),
       statsP50Ms: round(median(statTimes), 3),
+      listDocumentsMs: round(listDocumentsMs),
       diskBytesPerToken: round(statSync(join(dir, 'library.mdb')).size / stats.storedTokens),
       stateBytesPerToken: round(stats.stateBytes / stats.storedTokens),
       buildSeconds: round(buildSeconds),
@@ -165,7 +171,7 @@ export async function runLibraryBench(opts: { passages: number; workDir: string;
     };
     log(
       `library: ${result.passages} passages, open ${result.openMs} ms, BM25 p50 ${result.bm25P50Ms} ms, answer p50 (N=10) ${result.answerP50MsN10} ms, ` +
-        `cache read ${(100 * result.cacheReadShare).toFixed(1)}%, stats() ${result.statsP50Ms} ms, disk ${result.diskBytesPerToken} B/token (states ${result.stateBytesPerToken})`,
+        `cache read ${(100 * result.cacheReadShare).toFixed(1)}%, stats() ${result.statsP50Ms} ms, listDocuments ${result.listDocumentsMs} ms, disk ${result.diskBytesPerToken} B/token (states ${result.stateBytesPerToken})`,
     );
     return result;
   } finally {
