@@ -16,8 +16,9 @@ export interface GroupCodec {
   group: number;
 }
 
-/** Groups per token, and packed code bytes per token. */
+/** Groups per token, and packed code bytes per token. Groups are whole runs of 8 codes (group % 8 = 0). */
 export function groupLayout(codec: GroupCodec, hidden: number): { groups: number; rowBytes: number } {
+  if (codec.group <= 0 || codec.group % 8 !== 0) throw new RangeError(`a group codec needs groups of a multiple of 8 values, not ${codec.group}`);
   return { groups: Math.ceil(hidden / codec.group), rowBytes: (Math.ceil(hidden / 8) * 8 * codec.bits) / 8 };
 }
 
@@ -30,38 +31,44 @@ export function groupBytesPerToken(codec: GroupCodec, hidden: number): number {
 /** float32 [tokens, hidden] → the body bytes, written into `out` (length tokens · groupBytesPerToken). */
 export function encodeGroups(data: Float32Array, tokens: number, hidden: number, codec: GroupCodec, out: Uint8Array): void {
   const { groups, rowBytes } = groupLayout(codec, hidden);
-  const half = 1 << (codec.bits - 1);
+  const { bits, group } = codec;
+  const half = 1 << (bits - 1);
   const top = 2 * half - 1;
   const scales = new Float32Array(tokens * groups);
   for (let t = 0; t < tokens; t++) {
     for (let g = 0; g < groups; g++) {
       let maxAbs = 0;
-      const end = Math.min(hidden, (g + 1) * codec.group);
-      for (let h = g * codec.group; h < end; h++) maxAbs = Math.max(maxAbs, Math.abs(data[t * hidden + h]));
-      if (!Number.isFinite(maxAbs)) throw new Error(`lower states of token ${t} are not finite; a ${codec.bits}-bit codec cannot store them`);
+      const end = Math.min(hidden, (g + 1) * group);
+      for (let h = g * group; h < end; h++) {
+        const a = Math.abs(data[t * hidden + h]);
+        if (a > maxAbs) maxAbs = a;
+        else if (a !== a) maxAbs = Infinity; // NaN: refused below like ±Infinity
+      }
+      if (!Number.isFinite(maxAbs)) throw new Error(`lower states of token ${t} are not finite; a ${bits}-bit codec cannot store them`);
       scales[t * groups + g] = maxAbs / (half - 0.5);
     }
   }
-  const bits = f32ToF16(scales);
+  const f16 = f32ToF16(scales);
   // The codes are computed against the fp16 scale the decoder will read, not the exact one.
-  const stored = f16ToF32(bits);
-  out.set(new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength), 0);
+  const stored = f16ToF32(f16);
+  out.set(new Uint8Array(f16.buffer, f16.byteOffset, f16.byteLength), 0);
   const codesAt = 2 * tokens * groups;
-  out.fill(0, codesAt, codesAt + tokens * rowBytes);
   for (let t = 0; t < tokens; t++) {
     let at = codesAt + t * rowBytes;
+    const row = t * hidden;
     for (let h0 = 0; h0 < hidden; h0 += 8) {
+      const scale = stored[t * groups + ((h0 / group) | 0)]; // one group holds all 8 (group % 8 = 0)
+      const inv = scale > 0 ? 1 / scale : 0;
+      const n = Math.min(8, hidden - h0);
       let word = 0; // 8 codes × bits ≤ 32 bits
       for (let j = 0; j < 8; j++) {
-        const h = h0 + j;
-        let code = half;
-        if (h < hidden) {
-          const scale = stored[t * groups + Math.floor(h / codec.group)];
-          code = scale > 0 ? Math.min(top, Math.max(0, Math.floor(data[t * hidden + h] / scale) + half)) : half;
-        }
-        word += code * 2 ** (j * codec.bits);
+        // x · inv lies in ±(half − ½) up to fp16 rounding of the scale, so x · inv + half ≥ 0 and | 0 floors it.
+        let code = j < n ? (data[row + h0 + j] * inv + half) | 0 : half;
+        if (code > top) code = top;
+        else if (code < 0) code = 0;
+        word |= code << (j * bits);
       }
-      for (let b = 0; b < codec.bits; b++) out[at++] = Math.floor(word / 2 ** (8 * b)) & 0xff;
+      for (let b = 0; b < bits; b++) out[at++] = (word >>> (8 * b)) & 0xff;
     }
   }
 }
@@ -69,11 +76,12 @@ export function encodeGroups(data: Float32Array, tokens: number, hidden: number,
 /** The body bytes → float32 [tokens, hidden]. `body` may sit at any alignment. */
 export function decodeGroups(body: Uint8Array, tokens: number, hidden: number, codec: GroupCodec): Float32Array {
   const { groups, rowBytes } = groupLayout(codec, hidden);
-  const bits = new Uint16Array(tokens * groups);
-  new Uint8Array(bits.buffer).set(body.subarray(0, 2 * tokens * groups));
-  const scales = f16ToF32(bits);
-  const half = 1 << (codec.bits - 1);
-  const mask = (1 << codec.bits) - 1;
+  const { bits, group } = codec;
+  const f16 = new Uint16Array(tokens * groups);
+  new Uint8Array(f16.buffer).set(body.subarray(0, 2 * tokens * groups));
+  const scales = f16ToF32(f16);
+  const half = 1 << (bits - 1);
+  const mask = (1 << bits) - 1;
   const out = new Float32Array(tokens * hidden);
   const codesAt = 2 * tokens * groups;
   for (let t = 0; t < tokens; t++) {
@@ -81,14 +89,10 @@ export function decodeGroups(body: Uint8Array, tokens: number, hidden: number, c
     const row = t * hidden;
     for (let h0 = 0; h0 < hidden; h0 += 8) {
       let word = 0;
-      for (let b = 0; b < codec.bits; b++) word |= body[at++] << (8 * b); // ≤ 32 bits: `|` is safe up to bit 31
-      word >>>= 0;
+      for (let b = 0; b < bits; b++) word |= body[at++] << (8 * b); // ≤ 32 bits: `>>>` below reads it unsigned
+      const scale = scales[t * groups + ((h0 / group) | 0)];
       const n = Math.min(8, hidden - h0);
-      for (let j = 0; j < n; j++) {
-        const h = h0 + j;
-        const code = (word >>> (j * codec.bits)) & mask;
-        out[row + h] = (code - half + 0.5) * scales[t * groups + Math.floor(h / codec.group)];
-      }
+      for (let j = 0; j < n; j++) out[row + h0 + j] = (((word >>> (j * bits)) & mask) - half + 0.5) * scale;
     }
   }
   return out;
