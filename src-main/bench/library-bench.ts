@@ -61,8 +61,11 @@ const median = (xs: number[]) => {
 };
 const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 
-/** Builds (or reuses) the library and measures it. */
-export async function runLibraryBench(opts: { passages: number; workDir: string; log: (line: string) => void }): Promise<LibraryBenchResult> {
+/**
+ * Builds (or reuses) the library and measures it. `measureOnly`: measure whatever the folder holds
+ * (a build that was stopped part-way), without building.
+ */
+export async function runLibraryBench(opts: { passages: number; workDir: string; log: (line: string) => void; measureOnly?: boolean }): Promise<LibraryBenchResult> {
   const { passages, workDir, log } = opts;
   const weights = defaultSettings.weights;
   const lowerWeights = lowerWeightsFor(weights, defaultSettings.precision);
@@ -84,7 +87,7 @@ export async function runLibraryBench(opts: { passages: number; workDir: string;
   const markerPath = join(dir, 'library-bench.json');
   let buildSeconds = 0;
   let peakRss = process.memoryUsage().rss;
-  if (!existsSync(markerPath) || readFileSync(markerPath, 'utf8') !== marker) {
+  if (!opts.measureOnly && (!existsSync(markerPath) || readFileSync(markerPath, 'utf8') !== marker)) {
     rmSync(dir, { recursive: true, force: true });
     const started = performance.now();
     const store = LibraryStore.open(dir, identity);
