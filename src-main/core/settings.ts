@@ -15,8 +15,8 @@ export const settingsFileName = 'settings.json';
 /**
  * Defaults, chosen from `npm run bench -- --size-speed` on the built-in model (README "Faster and
  * smaller"): cache precision int3 (32-value groups, one fp16 scale each: 22% of fp16's bytes per
- * token, −0.18 F1 with fp32 weights on held-out SQuAD) and int8 weights (the upper pass ~2.5x
- * faster; int8 lower + upper cost 0.27 F1 over fp16 states, within the 0.3 allowed; over int3
+ * token, −0.18 F1 with fp32 weights, −0.22 with int8 upper weights, on held-out SQuAD) and int8
+ * weights (questions ~2x faster; int8 lower + upper cost 0.27 F1 over fp16 states, within the 0.3 allowed; over int3
  * states the lower pass stays fp32, model/lower-weights.ts). k = null means the model's
  * recommended split.
  */
