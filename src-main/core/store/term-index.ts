@@ -95,7 +95,7 @@ export class TermIndex {
    *
    * Exact top-`limit` with MaxScore pruning, so a question costs the postings of its rare terms,
    * not of its common ones (at 100k passages a common term has tens of thousands): terms are
-   * scored rarest first; once the limit-th best score reaches the most the remaining terms could
+   * scored rarest first (shortest posting list); once the limit-th best score reaches the most the remaining terms could
    * still add to a passage (weight · idf · (k1 + 1) each, as tfWeight < k1 + 1), no passage outside
    * the candidates can enter the top, and only candidates that could still reach it are completed,
    * by point reads of their postings.
@@ -104,14 +104,16 @@ export class TermIndex {
     const corpus = this.corpus();
     if (limit <= 0 || corpus.passages === 0) return [];
     const avgLength = corpus.totalLength / corpus.passages;
-    const terms: Array<{ term: string; weight: number; bound: number }> = [];
+    const terms: Array<{ term: string; weight: number; bound: number; df: number }> = [];
     for (const [term, weight] of queryTerms(query, params)) {
       const df = this.df.get(term);
       if (!df) continue;
       const termWeight = weight * idf(df, corpus.passages);
-      terms.push({ term, weight: termWeight, bound: termWeight * (params.k1 + 1) });
+      terms.push({ term, weight: termWeight, bound: termWeight * (params.k1 + 1), df });
     }
-    terms.sort((a, b) => b.bound - a.bound || (a.term < b.term ? -1 : 1));
+    // Shortest posting lists first: rare words and word pairs are cheap to scan and raise the
+    // threshold, so the long lists of common words are the ones left to skip.
+    terms.sort((a, b) => a.df - b.df || (a.term < b.term ? -1 : 1));
     const scores = new Map<string, number>();
     let rest = terms.reduce((sum, t) => sum + t.bound, 0); // the most terms i.. can still add
     for (let i = 0; i < terms.length; i++) {
