@@ -7,7 +7,7 @@ import { isDeskError } from './core/errors';
 type Command = { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> };
 
 const commands: Record<string, Command> = {
-  index: { summary: 'index <folder> [--db DIR] [--model NAME|DIR] [--k K] [--precision fp32|fp16|int8] [--watch]', load: () => import('./cli/index-cmd') },
+  index: { summary: 'index <folder> [--db DIR] [--model NAME|DIR] [--k K] [--precision fp32|fp16|int8|int4|int3] [--weights int8|fp32] [--watch]', load: () => import('./cli/index-cmd') },
   ask: { summary: 'ask "<question>" [--db DIR] [--model NAME|DIR] [--mode deformer|full] [--top N passages] [--answers N] [--upper-weights fp32|int8]', load: () => import('./cli/ask') },
   'eval-squad': { summary: 'eval-squad --model DIR [--mode deformer|full] [--k K] [--setting closed|open] [--limit N] [--out FILE]', load: () => import('./cli/eval-squad') },
   'eval-recipe': { summary: 'eval-recipe --run models/train/runs/NAME [--out FILE]: the training table on the held-out articles', load: () => import('./cli/eval-recipe') },

@@ -18,12 +18,13 @@ if (platform() === 'linux' && process.env.MALLOC_MMAP_THRESHOLD_ === undefined) 
 }
 
 const usage = [
-  'usage: npm run bench -- [--out FILE] [--quick] [--engine] [--index] [--fidelity] [--retrieval] [--answer] [--load] [--work-dir DIR]',
+  'usage: npm run bench -- [--out FILE] [--quick] [--engine] [--index] [--fidelity] [--retrieval] [--answer] [--large [--large-passages N] [--large-docs LIST]] [--load] [--size-speed [--library-passages N]] [--work-dir DIR]',
   '  sections (all when none is named): --engine full vs DeFormer per question; --index end-to-end indexing;',
   '  --fidelity cache precision; --retrieval BM25 recall on SQuAD; --answer answering over a 10k-passage library',
   '  --load 200 clients asking the web shell for 30 s (loopback; BUSY, latency, memory);',
   '  --large (only when named) peak memory and tokens/s on huge documents; --large-passages N stops each after N passages;',
   '  --large-docs LIST which of txt-50mb,pdf-100mb,pdf-2000p (default all)',
+  '  --size-speed (only when named) weights × state codecs on the built-in model, then a --library-passages N library (100000; 0 skips)',
   '  --quick fewer rounds; --out FILE the JSON report; --work-dir DIR where checkpoints and libraries are kept (.cache/bench)',
 ].join('\n');
 
@@ -42,6 +43,8 @@ const parsed = parseCommand(usage, {
     load: { type: 'boolean', default: false },
     'large-passages': { type: 'string' },
     'large-docs': { type: 'string' },
+    'size-speed': { type: 'boolean', default: false },
+    'library-passages': { type: 'string', default: '100000' },
     'work-dir': { type: 'string' },
   },
 });
@@ -49,7 +52,7 @@ if (typeof parsed === 'number') process.exit(parsed);
 const { values } = parsed;
 
 const all = ['engine', 'index', 'fidelity', 'retrieval', 'answer'] as const;
-const named = [...all, 'large' as const, 'load' as const].filter((s) => values[s]);
+const named = [...all, 'large' as const, 'load' as const, 'size-speed' as const].filter((s) => values[s]);
 const sections = named.length > 0 ? named : all;
 // Random full-size checkpoints and bench libraries are big: keep them between runs.
 const workDir = resolve(values['work-dir'] ?? join(import.meta.dirname, '../../.cache/bench'));
@@ -97,6 +100,15 @@ for (const section of sections) {
     const { runLoadBench, loadModel } = await import('./load-bench');
     report.load = await runLoadBench({ workDir, log });
     report.loadSetup = { model: loadModel, documents: 200, transport: 'web shell, loopback HTTP', maxWaitingQuestions: (await import('../core/answer/ask-queue')).defaultMaxWaiting };
+  } else if (section === 'size-speed') {
+    const { runSizeSpeedBench } = await import('./size-speed-bench');
+    report.sizeSpeed = await runSizeSpeedBench({ quick, workDir, log });
+    if (values.out) writeFileSync(values.out, JSON.stringify(report, null, 2) + '\n');
+    const passages = Number(values['library-passages']);
+    if (passages > 0) {
+      const { runLibraryBench } = await import('./library-bench');
+      report.library100k = await runLibraryBench({ passages, workDir, log });
+    }
   } else if (section === 'retrieval') {
     const { runRetrievalBench } = await import('./retrieval-bench');
     report.retrieval = await runRetrievalBench({ workDir, log });

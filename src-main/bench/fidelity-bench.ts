@@ -1,7 +1,7 @@
 /**
  * Fidelity section of the benchmark: how far span logits move when cached passage states are
  * stored as fp16 or int8 (one fp32 scale per token) instead of fp32, and how often the reader's
- * best span changes (definitions in core/answer/fidelity.ts). SQuAD dev questions with their
+ * best span changes (definitions in core/eval/fidelity.ts). SQuAD dev questions with their
  * paragraphs cut into the app's default windows; the tiny golden checkpoints at k = 2 and a
  * full-size random BERT-base at k = 9 (the engine bench's checkpoint, reused).
  */

@@ -42,15 +42,15 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('cli index, then ask, on one data folder', () => {
-  it('indexes with the active model and the app’s defaults (fp16), listing what was not indexed', async () => {
+  it('indexes with the active model and the app’s defaults (int3 states), listing what was not indexed', async () => {
     const { code, out } = await cli(index, [docs, '--db', data, '--provider', 'cpu', '--quiet']);
     expect(code).toBe(0);
     expect(out).toContain(`${docs}: 4 documents: 3 done, 0 failed, 1 skipped`);
     expect(out).toMatch(/skipped +.*empty\.txt: skipped: empty file \[EXTRACT_EMPTY\]/);
-    expect(out).toContain('64 bytes per stored token'); // fp16 (the app's default) × H 32
+    expect(out).toContain('14 bytes per stored token'); // int3 (the app's default) at H 32: one fp16 scale + 32 × 3 bits
     // Flags are for this run: the settings file keeps the person's own values.
     const saved = JSON.parse(readFileSync(join(data, 'settings.json'), 'utf8'));
-    expect(saved).toMatchObject({ model: 'tiny', provider: 'auto', precision: 'fp16' });
+    expect(saved).toMatchObject({ model: 'tiny', provider: 'auto', precision: 'int3' });
   }, 120_000);
 
   it('asks with no --model and answers with the data folder’s active model', async () => {
@@ -64,14 +64,14 @@ describe('cli index, then ask, on one data folder', () => {
 
   it('takes --mode full, --upper-weights int8 and --model DIR for one run', async () => {
     const args = ['Who discovered polonium?', '--db', data, '--json'];
-    const fp32 = JSON.parse((await cli(ask, args)).out);
+    const fp32 = JSON.parse((await cli(ask, [...args, '--upper-weights', 'fp32'])).out);
     const full = JSON.parse((await cli(ask, [...args, '--mode', 'full'])).out);
     expect(full.mode).toBe('full');
     expect(full.answers.length).toBeGreaterThan(0);
     const int8 = JSON.parse((await cli(ask, [...args, '--upper-weights', 'int8'])).out);
     expect(int8.passages.map((p: { passageId: string }) => p.passageId)).toEqual(fp32.passages.map((p: { passageId: string }) => p.passageId));
     expect(int8.answers[0].score).not.toBe(fp32.answers[0].score); // the int8 graph really ran
-    const byPath = JSON.parse((await cli(ask, [...args, '--model', tinyBertDir])).out);
+    const byPath = JSON.parse((await cli(ask, [...args, '--upper-weights', 'fp32', '--model', tinyBertDir])).out);
     expect(byPath.answers[0]).toMatchObject({ text: fp32.answers[0].text, passageId: fp32.answers[0].passageId });
     await expect(ask([...args, '--upper-weights', 'int4'])).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   }, 180_000);

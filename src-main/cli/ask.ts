@@ -17,7 +17,8 @@ const usage = [
   deskUsage,
   '  --top N          passages retrieved and read (default 10); not the number of answers',
   '  --answers N      answers printed at most (default 5)',
-  '  --upper-weights  int8 runs the upper layers with int8 weights: about 2x faster, cached states unchanged',
+  '  --upper-weights  the upper layers\' weights for this run (default: the data folder\'s setting, int8 unless',
+  '                   changed): int8 is about 2x faster than fp32, cached states unchanged',
 ].join('\n');
 
 /** Runs the command; resolves to the exit code. */
@@ -31,8 +32,8 @@ export async function run(args: string[]): Promise<number> {
       top: { type: 'string', default: '10' },
       answers: { type: 'string', default: '5' },
       threads: { type: 'string' },
-      // int8 upper layers: ~2x faster questions, passage states unchanged (README, "Answering").
-      'upper-weights': { type: 'string', default: 'fp32' },
+      // The upper layers' weights for this run; the data folder's `weights` setting when not given.
+      'upper-weights': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -43,12 +44,12 @@ export async function run(args: string[]): Promise<number> {
   const mode = values.mode;
   if (mode !== 'deformer' && mode !== 'full') throw new DeskError('BAD_REQUEST', `--mode must be deformer or full, not "${mode}"`);
   const weights = values['upper-weights'];
-  if (weights !== 'fp32' && weights !== 'int8') throw new DeskError('BAD_REQUEST', `--upper-weights must be fp32 or int8, not "${weights}"`);
+  if (weights !== undefined && weights !== 'fp32' && weights !== 'int8') throw new DeskError('BAD_REQUEST', `--upper-weights must be fp32 or int8, not "${weights}"`);
   const topPassages = positiveInt(values.top!, '--top');
   const maxAnswers = positiveInt(values.answers!, '--answers');
   const service = await openCliDesk(values, {}, {
     startIndexer: async () => questionsOnlyLibrary(),
-    upperWeights: weights as WeightPrecision,
+    ...(weights ? { upperWeights: weights as WeightPrecision } : {}),
     ...(values.threads ? { threads: positiveInt(values.threads, '--threads') } : {}),
   });
   try {

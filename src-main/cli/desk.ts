@@ -6,7 +6,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { openDesk } from '../core/backend/setup';
 import type { Settings } from '../core/contract';
-import { PrecisionSchema, ProviderSchema } from '../core/contract';
+import { PrecisionSchema, ProviderSchema, WeightsSchema } from '../core/contract';
 import { DeskError, fromWire, type WireError } from '../core/errors';
 import type { MethodName, RequestOf, ResponseOf } from '../core/contract';
 import type { DeskService, DeskServiceOptions } from '../core/service';
@@ -54,6 +54,10 @@ export async function call<M extends MethodName>(service: DeskService, method: M
 
 export function precisionFlag(value: string): Settings['precision'] {
   return oneOf(PrecisionSchema.options, value, '--precision');
+}
+
+export function weightsFlag(value: string): Settings['weights'] {
+  return oneOf(WeightsSchema.options, value, '--weights');
 }
 
 export function wholeNumber(value: string, flag: string): number {

@@ -13,14 +13,16 @@ import type { AnswerMode } from '../core/answer/types';
 import { DeskError } from '../core/errors';
 import { defaultK, readConfig } from '../core/model/config';
 import { Engine } from '../core/model/engine';
+import { lowerWeightsFor } from '../core/model/lower-weights';
 import { loadTokenizer } from '../core/model/tokenizer';
+import type { WeightPrecision } from '../core/model/onnx/int8-weights';
 import type { ProviderName } from '../core/model/types';
 import type { Precision } from '../core/store/types';
 import { parseCommand, usageError } from './args';
 
 const usage =
   'usage: eval-squad --model DIR [--mode deformer|full] [--k K] [--setting closed|open] [--limit N] [--out FILE]\n' +
-  '       [--top N] [--data dev-v1.1.json] [--split models/train/split.json (its held-out articles only)] [--precision fp32|fp16|int8] [--cache-dir DIR] [--provider auto|cpu|...] [--threads N]';
+  '       [--top N] [--data dev-v1.1.json] [--split models/train/split.json (its held-out articles only)] [--precision fp32|fp16|int8|int4|int3] [--weights fp32|int8] [--cache-dir DIR] [--provider auto|cpu|...] [--threads N]';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const defaultData = resolve(repoRoot, '../shared/data/squad/dev-v1.1.json');
@@ -40,6 +42,7 @@ export async function run(args: string[]): Promise<number> {
       data: { type: 'string' },
       split: { type: 'string' },
       precision: { type: 'string', default: 'fp16' },
+      weights: { type: 'string', default: 'fp32' },
       'cache-dir': { type: 'string' },
       provider: { type: 'string' },
       threads: { type: 'string' },
@@ -52,7 +55,8 @@ export async function run(args: string[]): Promise<number> {
   const model = resolve(values.model);
   const mode = oneOf<AnswerMode>(values.mode!, ['deformer', 'full'], '--mode');
   const setting = oneOf<SquadSetting>(values.setting!, ['closed', 'open'], '--setting');
-  const precision = oneOf<Precision>(values.precision!, ['fp32', 'fp16', 'int8'], '--precision');
+  const precision = oneOf<Precision>(values.precision!, ['fp32', 'fp16', 'int8', 'int4', 'int3'], '--precision');
+  const weights = oneOf<WeightPrecision>(values.weights!, ['fp32', 'int8'], '--weights');
   const cacheRoot = resolve(values['cache-dir'] ?? join(repoRoot, '.cache'));
   const all = loadSquad(resolve(values.data ?? defaultData));
   const dataset = values.split ? heldOutPart(all, resolve(values.split)) : all;
@@ -62,6 +66,8 @@ export async function run(args: string[]): Promise<number> {
     cacheDir: cacheRoot,
     provider: values.provider as ProviderName | undefined,
     threads: values.threads ? int(values.threads, '--threads') : undefined,
+    weights,
+    lowerWeights: lowerWeightsFor(weights, precision),
   });
   try {
     const tokenizer = await loadTokenizer(model);
@@ -77,6 +83,7 @@ export async function run(args: string[]): Promise<number> {
         limit: values.limit !== undefined ? int(values.limit, '--limit') : undefined,
         topPassages: int(values.top!, '--top'),
         store,
+        precision,
         onProgress: (done, total) => {
           if (done % 100 === 0 || done === total) console.error(`  ${done}/${total} questions`);
         },

@@ -13,12 +13,13 @@ import type { DeskService } from '../core/service';
 import type { StoreStats } from '../core/store/types';
 import { ProgressLine } from './index-progress';
 import { parseCommand, usageError } from './args';
-import { call, deskFlags, deskUsage, openCliDesk, positiveNumber, precisionFlag, wholeNumber } from './desk';
+import { call, deskFlags, deskUsage, openCliDesk, positiveNumber, precisionFlag, weightsFlag, wholeNumber } from './desk';
 
 const usage = [
-  'usage: index <folder> [--db DIR] [--model NAME|DIR] [--k K] [--precision fp32|fp16|int8] [--watch]',
-  '       [--window W] [--overlap O] [--max-mb MB] [--provider auto|cpu|cuda|...] [--quiet] [--verbose]',
+  'usage: index <folder> [--db DIR] [--model NAME|DIR] [--k K] [--precision fp32|fp16|int8|int4|int3] [--weights int8|fp32]',
+  '       [--watch] [--window W] [--overlap O] [--max-mb MB] [--provider auto|cpu|cuda|...] [--quiet] [--verbose]',
   deskUsage,
+  '  --precision, --weights  the cached states\' codec and the lower pass\'s weights for this run (default: the settings, int3 and int8)',
 ].join('\n');
 
 /** Runs the command; resolves to the exit code. */
@@ -29,6 +30,7 @@ export async function run(args: string[]): Promise<number> {
     options: {
       ...deskFlags,
       precision: { type: 'string' },
+      weights: { type: 'string' },
       window: { type: 'string' },
       overlap: { type: 'string' },
       'max-mb': { type: 'string' },
@@ -44,6 +46,7 @@ export async function run(args: string[]): Promise<number> {
   const folder = resolve(positionals[0]);
   const overrides: Partial<Settings> = {};
   if (values.precision !== undefined) overrides.precision = precisionFlag(values.precision);
+  if (values.weights !== undefined) overrides.weights = weightsFlag(values.weights);
   if (values.window !== undefined) overrides.windowTokens = wholeNumber(values.window, '--window');
   if (values.overlap !== undefined) overrides.overlapTokens = wholeNumber(values.overlap, '--overlap');
   if (values['max-mb'] !== undefined) overrides.maxFileMb = positiveNumber(values['max-mb'], '--max-mb');

@@ -11,7 +11,8 @@ import { z } from 'zod';
 export const WireErrorSchema = z.object({ code: z.string(), message: z.string() });
 export type WireErrorShape = z.infer<typeof WireErrorSchema>;
 
-export const PrecisionSchema = z.enum(['fp32', 'fp16', 'int8']);
+export const PrecisionSchema = z.enum(['fp32', 'fp16', 'int8', 'int4', 'int3']);
+export const WeightsSchema = z.enum(['int8', 'fp32']);
 export const ProviderSchema = z.enum(['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu']);
 export const AnswerModeSchema = z.enum(['deformer', 'full']);
 export const DocumentStatusSchema = z.enum(['queued', 'indexing', 'done', 'failed', 'skipped']);
@@ -103,6 +104,8 @@ export const SettingsSchema = z.object({
   /** Split point; null = the model's recommended k (3n/4). */
   k: z.number().int().min(0).max(48).nullable(),
   precision: PrecisionSchema,
+  /** Linear weights of the lower (indexing) and upper (answering) passes: int8 "fast", fp32 "exact". */
+  weights: WeightsSchema,
   provider: ProviderSchema,
   /** Electron accelerator string for quick ask. */
   shortcut: z.string().min(1).max(64),

@@ -106,7 +106,7 @@ describe('DeskService (real core)', () => {
   it('starts with defaults and no model, and says so', async () => {
     const info = value(await service.handle('app.info', {})) as { model: unknown; shell: string };
     expect(info).toMatchObject({ shell: 'web', model: null, provider: null });
-    expect(value(await service.handle('settings.get', {}))).toMatchObject({ model: null, k: null, precision: 'fp16', windowTokens: 320, overlapTokens: 64, maxFileMb: 50 });
+    expect(value(await service.handle('settings.get', {}))).toMatchObject({ model: null, k: null, precision: 'int3', weights: 'int8', windowTokens: 320, overlapTokens: 64, maxFileMb: 50 });
     const ask = value(await service.handle('ask', { question: 'what do giraffes eat?' })) as { notes: string[]; mode: string };
     expect(ask.mode).toBe('search');
     expect(ask.notes.join(' ')).toMatch(/empty/i);
@@ -162,6 +162,7 @@ describe('DeskService (real core)', () => {
   it('validates settings updates and keeps them on disk', async () => {
     expect(failure(await service.handle('settings.update', { windowTokens: 64, overlapTokens: 64 })).code).toBe('BAD_REQUEST');
     expect(failure(await service.handle('settings.update', { precision: 'fp8' })).code).toBe('BAD_REQUEST');
+    expect(failure(await service.handle('settings.update', { weights: 'int4' })).code).toBe('BAD_REQUEST');
     expect(failure(await service.handle('settings.update', { maxFileMb: 0.000001 })).code).toBe('BAD_REQUEST');
     expect(value(await service.handle('settings.update', { shortcut: 'Alt+Space' }))).toMatchObject({ shortcut: 'Alt+Space' });
     expect(seen.at(-1)).toMatchObject({ name: 'settingsChanged', payload: { shortcut: 'Alt+Space' } });
@@ -205,6 +206,16 @@ describe('DeskService (real core)', () => {
     const again = value(await service.handle('ask', { question: 'giraffe acacia leaves' })) as { mode: string; answers: Array<{ docPath: string }> };
     expect(again.mode).toBe('deformer');
     expect(again.answers[0].docPath).toBe(join(docs, 'giraffes.txt'));
+
+    // fp16 states with int8 weights: the indexer lowers in int8 and the reader's question follows
+    // (one identity on both sides, else the read side would refuse the cache); then exact weights.
+    for (const update of [{ precision: 'fp16' }, { weights: 'fp32' }] as const) {
+      expect(value(await service.handle('settings.update', update))).toMatchObject(update);
+      await service.whenIdle();
+      const after = value(await service.handle('ask', { question: 'giraffe acacia leaves' })) as { mode: string; answers: Array<{ docPath: string }> };
+      expect(after.mode).toBe('deformer');
+      expect(after.answers[0].docPath).toBe(join(docs, 'giraffes.txt'));
+    }
   });
 
   it('rolls a model switch back whole when the library cannot load the model', async () => {

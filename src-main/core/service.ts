@@ -29,6 +29,7 @@ import { defaultK, readConfig, recommendedK } from './model/config';
 import { extractText } from './text/extract';
 import { doctorReport } from './hub/doctor';
 import { EngineThread } from './model/thread/engine-thread';
+import { lowerWeightsFor } from './model/lower-weights';
 import type { WeightPrecision } from './model/onnx/int8-weights';
 import type { ModelConfig, QaEngine } from './model/types';
 import { DeskModels, type ModelsPort } from './service-models';
@@ -328,6 +329,7 @@ export class DeskService implements DeskApi {
       ...(this.options.defaultTokenizerDir ? { defaultTokenizerDir: this.options.defaultTokenizerDir } : {}),
       settings: {
         precision: s.precision,
+        weights: s.weights,
         windowTokens: s.windowTokens,
         overlapTokens: s.overlapTokens,
         maxFileBytes: Math.round(s.maxFileMb * 1024 * 1024),
@@ -375,13 +377,14 @@ export class DeskService implements DeskApi {
           cacheDir: this.graphsDir,
           threads: this.options.threads,
           openFirst: 'ask', // answering only: indexing runs its own engine in the indexer process
-          ...(this.options.upperWeights ? { weights: this.options.upperWeights } : {}),
+          weights: this.options.upperWeights ?? s.weights,
+          lowerWeights: lowerWeightsFor(s.weights, s.precision), // as the indexer lowers the passages
         });
       } catch (err) {
         this.modelProblem = `The model "${this.active.name}" could not be loaded: ${(err as Error).message}`;
       }
     }
-    const split = { k: this.active?.k ?? 0, passageOffset: this.active?.passageOffset ?? 0 };
+    const split = { k: this.active?.k ?? 0, passageOffset: this.active?.passageOffset ?? 0, lowerWeights: lowerWeightsFor(s.weights, s.precision) };
     const identity = identityOf(this.active && engine ? engine.fingerprint : null, split, s);
     let store: LibraryStore | null = null;
     try {
@@ -409,7 +412,7 @@ export class DeskService implements DeskApi {
   }
 
   /**
-   * Applies a settings change, one at a time; model, k, precision, provider, W, O or the size cap
+   * Applies a settings change, one at a time; model, k, precision, weights, provider, W, O or the size cap
    * reconfigure the library (its re-encode runs in the background). A change the library refuses
    * (a checkpoint that does not load) is rolled back whole.
    */
@@ -428,7 +431,7 @@ export class DeskService implements DeskApi {
     await this.checkK(update.k, update.model === undefined ? before.model : update.model);
     const after = await this.settings.update(update);
     const changed = (key: keyof Settings) => before[key] !== after[key];
-    const touchesLibrary = reload || (['model', 'k', 'precision', 'provider', 'windowTokens', 'overlapTokens', 'maxFileMb', 'ocr'] as const).some(changed);
+    const touchesLibrary = reload || (['model', 'k', 'precision', 'weights', 'provider', 'windowTokens', 'overlapTokens', 'maxFileMb', 'ocr'] as const).some(changed);
     if (touchesLibrary) {
       try {
         await this.reconfigure();

@@ -33,6 +33,18 @@ describe('settings', () => {
     expect(mergeSettings(defaultSettings, { k: 2 })).toEqual({ ...defaultSettings, k: 2 });
   });
 
+  it('weights is int8 or fp32 only: a settings file from before it gets the default, a bad value falls back alone, an update is refused', () => {
+    const { weights: _weights, ...older } = defaultSettings;
+    expect(parseSettings(older).settings.weights).toBe(defaultSettings.weights);
+    const other = defaultSettings.weights === 'int8' ? 'fp32' : 'int8';
+    expect(parseSettings({ ...defaultSettings, weights: other }).settings.weights).toBe(other);
+    const bad = parseSettings({ ...defaultSettings, weights: 'int4', precision: 'int3' });
+    expect(bad.settings).toEqual({ ...defaultSettings, precision: 'int3' });
+    expect(bad.problems).toEqual([expect.stringMatching(/^weights:/)]);
+    expect(() => mergeSettings(defaultSettings, { weights: 'fp16' as 'fp32' })).toThrow();
+    expect(mergeSettings(defaultSettings, { weights: other }).weights).toBe(other);
+  });
+
   it('round-trips through the file, which starts absent and survives corruption', async () => {
     const dir = tempDir();
     const first = await SettingsFile.open(dir);

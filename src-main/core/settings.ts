@@ -13,15 +13,18 @@ import { DeskError } from './errors';
 export const settingsFileName = 'settings.json';
 
 /**
- * Defaults. Cache precision is fp16: it halves the cache against fp32 (2H bytes per token) and
- * its rounding (relative 2^-11 on unit-RMS states) is far below what moves a span, while int8
- * (one scale per token) adds drift whose effect on answers must be measured per model before it
- * can be a default (ARCHITECTURE.md#cache-precision). k = null means the model's recommended split, 3n/4.
+ * Defaults, chosen from `npm run bench -- --size-speed` on the built-in model (README "Faster and
+ * smaller"): cache precision int3 (32-value groups, one fp16 scale each: 22% of fp16's bytes per
+ * token, −0.18 F1 with fp32 weights, −0.22 with int8 upper weights, on held-out SQuAD) and int8
+ * weights (questions ~2x faster; int8 lower + upper cost 0.27 F1 over fp16 states, within the 0.3 allowed; over int3
+ * states the lower pass stays fp32, model/lower-weights.ts). k = null means the model's
+ * recommended split.
  */
 export const defaultSettings: Settings = {
   model: null,
   k: null,
-  precision: 'fp16',
+  precision: 'int3',
+  weights: 'int8',
   provider: 'auto',
   shortcut: 'CommandOrControl+Shift+Space',
   windowTokens: 320,

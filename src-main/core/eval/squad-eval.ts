@@ -1,4 +1,5 @@
-import type { LibraryStoreApi } from '../store/types';
+import { decodeStates, encodeStates } from '../store/quantize';
+import type { LibraryStoreApi, Precision } from '../store/types';
 import type { QaEngine, SpanLogits, Tokenizer } from '../model/types';
 import { defaultWindows, windowsOf, type WindowSettings } from '../answer/document-write';
 import { isDeskError } from '../errors';
@@ -36,6 +37,11 @@ export interface SquadEvalOptions {
   windows?: WindowSettings;
   /** Open setting: the paragraph library (squad-library.ts), already filled. */
   store?: LibraryStoreApi;
+  /**
+   * Closed setting, deformer mode: the passages' lower states go through this state codec (encoded
+   * and decoded, as a cache read returns them) before the upper pass. Default: fp32, i.e. exact.
+   */
+  precision?: Precision;
   /** Called every `every` questions with (done, total). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -124,7 +130,8 @@ async function readParagraph(options: SquadEvalOptions, context: string): Promis
   const { engine, tokenizer, mode } = options;
   const windows = windowsOf(context, tokenizer, options.windows ?? defaultWindows);
   const segments = windows.map((w) => ({ ids: w.ids, offsets: w.offsets }));
-  const states = mode === 'deformer' && segments.length > 0 ? await engine.lowerPassages(segments) : [];
+  const lowered = mode === 'deformer' && segments.length > 0 ? await engine.lowerPassages(segments) : [];
+  const states = lowered.map((s) => (options.precision ? decodeStates(encodeStates(s, options.precision), 'squad') : s));
   return async (question) => {
     if (segments.length === 0) return { text: '' };
     let logits: SpanLogits[];

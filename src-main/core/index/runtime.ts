@@ -1,3 +1,4 @@
+import { lowerWeightsFor } from '../model/lower-weights';
 import { loadTokenizer } from '../model/tokenizer';
 import type { LowerEncoder, ProviderName, Tokenizer } from '../model/types';
 import { LibraryStore } from '../store/store';
@@ -50,7 +51,7 @@ export async function openRuntime(options: RuntimeOptions, previous?: Runtime): 
       if (!sameEngine) await previous.engine?.close();
       await previous.store.close();
     }
-    const identity = identityOf(engine?.fingerprint ?? null, options, options.settings);
+    const identity = identityOf(engine?.fingerprint ?? null, { k: options.k, passageOffset: options.passageOffset, lowerWeights: indexLowerWeights(options) }, options.settings);
     const store = await LibraryStore.open(options.dbDir, identity, { onMismatch: 'reset' });
     // The indexer is the one writer: what a crash left half-written is its to remove.
     await store.dropUnfinished();
@@ -78,9 +79,15 @@ function openEngine(options: RuntimeOptions): Promise<LowerEncoder> {
     provider: options.provider,
     cacheDir: options.cacheDir,
     threads: options.threads,
+    lowerWeights: indexLowerWeights(options),
   });
 }
 
+/** The lower pass's weights: the `weights` setting where the state codec allows (model/lower-weights.ts). */
+function indexLowerWeights(options: RuntimeOptions): 'fp32' | 'int8' {
+  return lowerWeightsFor(options.settings.weights ?? 'fp32', options.settings.precision);
+}
+
 function engineKey(o: RuntimeOptions): string {
-  return JSON.stringify([o.model, o.k, o.passageOffset, o.provider, o.threads, o.cacheDir]);
+  return JSON.stringify([o.model, o.k, o.passageOffset, o.provider, o.threads, o.cacheDir, indexLowerWeights(o)]);
 }

@@ -7,6 +7,8 @@ export interface IndexSettings {
   windowTokens: number; // W, default 320
   overlapTokens: number; // O, default 64
   precision: Precision;
+  /** Weights of the lower pass (int8 states are another cache: CacheIdentity.lowerWeights); absent = fp32. */
+  weights?: 'fp32' | 'int8';
   /** Passages per lower-pass batch. */
   batchSize: number;
   /** OCR of PDF pages without a text layer and of images; absent means on. */

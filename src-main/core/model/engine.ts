@@ -48,6 +48,12 @@ export interface EngineOpenOptions extends EngineOptions {
    * either way, so cached passage states and the store identity do not change. Default 'fp32'.
    */
   weights?: WeightPrecision;
+  /**
+   * Linear weights of the LOWER layers (graph `lower`, and the question's layers in `ask`). 'int8'
+   * changes the cached passage states, so the store identity records it (CacheIdentity.lowerWeights).
+   * Default 'fp32'.
+   */
+  lowerWeights?: WeightPrecision;
 }
 
 /** Full-model outputs with every layer's hidden states (index 0 = embeddings output). */
@@ -78,6 +84,8 @@ export class Engine implements QaEngine {
   readonly provider: ProviderChoice;
   /** Precision of the upper graph's Linear weights (the lower pass is always fp32). */
   readonly weights: WeightPrecision;
+  /** Precision of the lower layers' Linear weights (passage and question lower passes). */
+  readonly lowerWeights: WeightPrecision;
   /** Graph files this open had to build (empty when all came from the cache). */
   readonly builtGraphs: string[];
   private readonly sessions = new Map<SessionName, Promise<ort.InferenceSession>>();
@@ -99,6 +107,7 @@ export class Engine implements QaEngine {
     this.passageOffset = options.passageOffset ?? 0;
     this.provider = provider;
     this.weights = options.weights ?? 'fp32';
+    this.lowerWeights = options.lowerWeights ?? 'fp32';
     this.builtGraphs = builtGraphs;
   }
 
@@ -124,11 +133,14 @@ export class Engine implements QaEngine {
       throw new DeskError('BAD_REQUEST', `Passage offset ${P} is outside 0..${maxPositions - 1}.`);
     }
     const weights = options.weights ?? 'fp32';
-    if (weights !== 'fp32' && weights !== 'int8') {
-      throw new DeskError('BAD_REQUEST', `Weight precision "${String(weights)}" is not one of fp32, int8.`);
+    const lowerWeights = options.lowerWeights ?? 'fp32';
+    for (const w of [weights, lowerWeights]) {
+      if (w !== 'fp32' && w !== 'int8') throw new DeskError('BAD_REQUEST', `Weight precision "${String(w)}" is not one of fp32, int8.`);
     }
     const { k } = options;
-    const kinds: GraphKind[] = [{ kind: 'lower', k }, { kind: 'upper', k, weights }, { kind: 'ask', k, weights }, { kind: 'full' }];
+    const kinds: GraphKind[] = [
+      { kind: 'lower', k, weights: lowerWeights }, { kind: 'upper', k, weights }, { kind: 'ask', k, weights, lowerWeights }, { kind: 'full' },
+    ];
     if (options.debugHiddenStates) kinds.push({ kind: 'full', hiddenStates: true });
     const graphs = ensureGraphs(checkpoint, options.cacheDir, kinds);
     const paths: GraphPaths = {

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildGraph, graphFileName, type GraphKind } from './onnx/graphs';
+import { buildGraph, graphFileName, usesInt8Weights, type GraphKind } from './onnx/graphs';
 import { writeInt8WeightsFile } from './onnx/int8-weights';
 import { writeWeightsFile, type WeightTable } from './onnx/weight-table';
 import type { Checkpoint } from './types';
@@ -100,7 +100,7 @@ export function ensureGraphs(checkpoint: Checkpoint, cacheDir: string, kinds: Gr
   return kinds.map((kind) => {
     const path = join(dir, graphFileName(kind));
     if (existsSync(path)) return { path, built: false };
-    const needsInt8 = kind.kind !== 'lower' && kind.kind !== 'full' && kind.weights === 'int8';
+    const needsInt8 = usesInt8Weights(kind);
     if (needsInt8) int8 ??= withInt8Weights(checkpoint, dir, weights);
     writeAtomically(path, buildGraph(checkpoint.config, needsInt8 && int8 ? int8 : weights, kind));
     return { path, built: true };

@@ -106,6 +106,8 @@ export interface QaEngine {
   readonly fingerprint: string;
   readonly k: number;
   readonly passageOffset: number;
+  /** Weights of the lower layers; int8 lower states are another cache (CacheIdentity.lowerWeights). Absent = fp32. */
+  readonly lowerWeights?: 'fp32' | 'int8';
   /** The provider ONNX Runtime actually runs on, and why (e.g. fallback reason). */
   readonly provider: { name: ProviderName; reason: string };
   /** Lower pass over passage segments (`p [SEP]`), batched and padded; one LowerStates per input, in order. */

@@ -21,8 +21,16 @@ describe('cache keys', () => {
       { ...identity, precision: 'int8' },
       { ...identity, windowTokens: 384 },
       { ...identity, overlapTokens: 32 },
+      { ...identity, precision: 'int4' },
+      { ...identity, lowerWeights: 'int8' },
     ];
     for (const v of variants) expect(identityKey(v)).not.toBe(identityKey(identity));
+  });
+
+  it('an identity stored before lowerWeights existed is the same cache as one with fp32 lower weights', () => {
+    expect(identityKey({ ...identity, lowerWeights: 'fp32' })).toBe(identityKey(identity));
+    expect(identityDifferences(identity, { ...identity, lowerWeights: 'fp32' })).toEqual([]);
+    expect(identityDifferences(identity, { ...identity, lowerWeights: 'int8' })).toEqual(['lowerWeights fp32 → int8']);
   });
 
   it('say in words what differs', () => {

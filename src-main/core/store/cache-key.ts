@@ -4,7 +4,8 @@ import type { CacheIdentity, Precision } from './types';
 /**
  * Every key of the cache is built here, so what invalidates an entry is in one place:
  * - a passage's lower states are valid for one CacheIdentity (model weights, k, passage offset P,
- *   precision, window W, overlap O); the store keeps one identity and never mixes two;
+ *   precision, window W, overlap O, the lower layers' weight precision); the store keeps one
+ *   identity and never mixes two;
  * - a document's passages are replaced whenever the document is re-encoded (its sha256 changed),
  *   so a passage id needs only the document path and the window index, plus a generation for a
  *   document written across several transactions (its new passages sit beside the old ones until
@@ -43,15 +44,17 @@ export function nextGeneration(sha256: string, current?: string): string {
 export const noModelFingerprint = 'none';
 
 /**
- * The one place a CacheIdentity is assembled: the model's weights (null: no model), its split,
- * and the settings that shape passages and their states.
+ * The one place a CacheIdentity is assembled: the model's weights (null: no model), its split
+ * (with the lower pass's weight precision), and the settings that shape passages and their states.
  */
 export function identityOf(
   fingerprint: string | null,
-  split: { k: number; passageOffset: number },
+  split: { k: number; passageOffset: number; lowerWeights?: 'fp32' | 'int8' },
   cut: { precision: Precision; windowTokens: number; overlapTokens: number },
 ): CacheIdentity {
   return {
+    // Without a model there are no states, so no lower pass: fp32 names that (an old cache's value).
+    lowerWeights: fingerprint ? (split.lowerWeights ?? 'fp32') : 'fp32',
     modelFingerprint: fingerprint ?? noModelFingerprint,
     k: split.k,
     passageOffset: split.passageOffset,
@@ -68,18 +71,28 @@ const identityFields: Array<keyof CacheIdentity> = [
   'precision',
   'windowTokens',
   'overlapTokens',
+  'lowerWeights',
 ];
+
+/** A field's value; an identity stored before `lowerWeights` existed was lowered with fp32 weights. */
+function field(identity: CacheIdentity, f: keyof CacheIdentity): string | number {
+  return f === 'lowerWeights' ? (identity.lowerWeights ?? 'fp32') : identity[f]!;
+}
 
 /** One string that is equal for two identities exactly when their cached states are interchangeable. */
 export function identityKey(identity: CacheIdentity): string {
-  return identityFields.map((f) => `${f}=${identity[f]}`).join(';');
+  // fp32 lower weights add nothing, so the keys of caches written before the field stay the same.
+  return identityFields
+    .filter((f) => f !== 'lowerWeights' || field(identity, f) !== 'fp32')
+    .map((f) => `${f}=${field(identity, f)}`)
+    .join(';');
 }
 
 /** What differs between a stored and a wanted identity, in words ("k 3 → 4"); empty when they match. */
 export function identityDifferences(stored: CacheIdentity, wanted: CacheIdentity): string[] {
   return identityFields
-    .filter((f) => stored[f] !== wanted[f])
-    .map((f) => `${f} ${short(stored[f])} → ${short(wanted[f])}`);
+    .filter((f) => field(stored, f) !== field(wanted, f))
+    .map((f) => `${f} ${short(field(stored, f))} → ${short(field(wanted, f))}`);
 }
 
 function short(v: string | number): string {

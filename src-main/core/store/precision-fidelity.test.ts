@@ -13,7 +13,7 @@ import { decodeStates, encodeStates } from './quantize';
 /*
  * Does the cache keep answers? Passage lower states go through the store's encoding
  * (encodeStates → bytes → decodeStates) and the upper pass runs on them; logits and best spans
- * are compared with fp32 as defined in answer/fidelity.ts (relative error of a (question, passage)
+ * are compared with fp32 as defined in eval/fidelity.ts (relative error of a (question, passage)
  * pair = max |Δlogit| over its passage positions / max |fp32 logit| there; the max over pairs).
  *
  * Tolerances come from this very setup (24 SQuAD dev questions, windows of 96 tokens overlapping

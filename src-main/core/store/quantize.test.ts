@@ -27,7 +27,7 @@ function corruptError(bytes: Uint8Array): unknown {
 }
 
 describe('state records', () => {
-  it.each<Precision>(['fp32', 'fp16', 'int8'])('%s: encoding into a reused scratch buffer gives the same bytes as a fresh one', (precision) => {
+  it.each<Precision>(['fp32', 'fp16', 'int8', 'int4', 'int3'])('%s: encoding into a reused scratch buffer gives the same bytes as a fresh one', (precision) => {
     const scratch = new Uint8Array(statesHeaderBytes + 9 * 4 * 16);
     const big = { data: randomStates(9, 16, 7), tokens: 9, hidden: 16 };
     expect(Array.from(encodeStates(big, precision, scratch))).toEqual(Array.from(encodeStates(big, precision)));

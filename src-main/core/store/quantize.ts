@@ -1,28 +1,41 @@
 import { DeskError } from '../errors';
 import type { LowerStates } from '../model/types';
 import { f16ToF32, f32ToF16 } from '../model/half-float';
+import { decodeGroups, encodeGroups, groupBytesPerToken, type GroupCodec } from './group-codec';
 import type { Precision } from './types';
 
 /**
  * Lower states on disk: a 12-byte header, then the values in the store's precision.
- *   byte 0: format version (1); byte 1: precision (0 fp32, 1 fp16, 2 int8); bytes 2–3: zero;
+ *   byte 0: format version (1); byte 1: precision (0 fp32, 1 fp16, 2 int8, 3 int4, 4 int3); bytes 2–3: zero;
  *   bytes 4–7: tokens (u32 LE); bytes 8–11: hidden (u32 LE);
  *   fp32: float32 [tokens, hidden]; fp16: IEEE half [tokens, hidden];
- *   int8: float32 scale [tokens], then int8 [tokens, hidden] with value = q · scale (symmetric, scale = maxabs/127).
+ *   int8: float32 scale [tokens], then int8 [tokens, hidden] with value = q · scale (symmetric, scale = maxabs/127);
+ *   int4 / int3: 4- or 3-bit codes in groups of 32 along hidden, one fp16 scale per group (group-codec.ts).
  * Values are little-endian, as typed arrays are on every platform Node ships for; checked below.
  */
 
 export const statesHeaderBytes = 12;
 const formatVersion = 1;
-const precisionCodes: Record<Precision, number> = { fp32: 0, fp16: 1, int8: 2 };
-const precisionByCode: Precision[] = ['fp32', 'fp16', 'int8'];
+const precisionCodes: Record<Precision, number> = { fp32: 0, fp16: 1, int8: 2, int4: 3, int3: 4 };
+const precisionByCode: Precision[] = ['fp32', 'fp16', 'int8', 'int4', 'int3'];
+
+/** The group codecs behind the low-bit precisions (measured in the size-speed bench; README). */
+export const groupCodecs: Record<'int4' | 'int3', GroupCodec> = { int4: { bits: 4, group: 32 }, int3: { bits: 3, group: 32 } };
+
+function isGroupPrecision(p: Precision): p is 'int4' | 'int3' {
+  return p === 'int4' || p === 'int3';
+}
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   throw new Error('the state cache format assumes a little-endian machine');
 }
 
-/** Stored bytes per token of [tokens, hidden] states (headline figure): fp32 4H, fp16 2H, int8 H + 4 (the scale). */
+/**
+ * Stored bytes per token of [tokens, hidden] states (headline figure): fp32 4H, fp16 2H, int8 H + 4
+ * (the scale), int4 H/2 + H/16, int3 3H/8 + H/16 (codes + one fp16 scale per 32 values).
+ */
 export function bytesPerToken(precision: Precision, hidden: number): number {
+  if (isGroupPrecision(precision)) return groupBytesPerToken(groupCodecs[precision], hidden);
   return precision === 'fp32' ? 4 * hidden : precision === 'fp16' ? 2 * hidden : hidden + 4;
 }
 
@@ -91,6 +104,7 @@ export function encodeStates(states: LowerStates, precision: Precision, scratch?
   const bodyAt = out.byteOffset + statesHeaderBytes;
   if (precision === 'fp32') out.set(asBytes(data), statesHeaderBytes);
   else if (precision === 'fp16') f32ToF16(data, new Uint16Array(out.buffer, bodyAt, tokens * hidden));
+  else if (isGroupPrecision(precision)) encodeGroups(data, tokens, hidden, groupCodecs[precision], out.subarray(statesHeaderBytes));
   else {
     const scales = new Float32Array(out.buffer, bodyAt, tokens);
     quantizeInt8(data, tokens, hidden, { scales, values: new Int8Array(out.buffer, bodyAt + 4 * tokens, tokens * hidden) });
@@ -131,6 +145,8 @@ export function decodeStates(bytes: Uint8Array, id: string): LowerStates & { pre
     const bits = new Uint16Array(n);
     asBytes(bits).set(body);
     data = f16ToF32(bits);
+  } else if (isGroupPrecision(precision)) {
+    data = decodeGroups(body, tokens, hidden, groupCodecs[precision]);
   } else {
     const scales = new Float32Array(tokens);
     asBytes(scales).set(body.subarray(0, 4 * tokens));

@@ -83,7 +83,7 @@ function thrown(fn: () => unknown): unknown {
 }
 
 describe('LibraryStore', () => {
-  it.each(['fp32', 'fp16', 'int8'] as Precision[])('round-trips documents, passages and %s states', async (precision) => {
+  it.each(['fp32', 'fp16', 'int8', 'int4', 'int3'] as Precision[])('round-trips documents, passages and %s states', async (precision) => {
     const store = LibraryStore.open(dir, { ...identity, precision });
     const write = docWrite('/lib/a.txt', ['Denver Broncos won Super Bowl 50.', 'The game was played at Levi Stadium.']);
     await store.writeDocument(write);
@@ -97,11 +97,14 @@ describe('LibraryStore', () => {
       expect(many[i].data).toEqual(back.data);
       // Same bytes as the quantiser alone produces: the store adds nothing and loses nothing.
       const maxErr = Math.max(...Array.from(back.data, (v, j) => Math.abs(v - s.data[j])));
+      const maxAbs = Math.max(...Array.from(s.data, Math.abs));
       if (precision === 'fp32') expect(maxErr).toBe(0);
+      else if (precision === 'int4' || precision === 'int3') expect(maxErr).toBeLessThanOrEqual((maxAbs / (precision === 'int4' ? 7.5 : 3.5)) * 0.501);
       else expect(maxErr).toBeLessThan(precision === 'fp16' ? 5 * 2 ** -11 : 5 / 127 / 2 + 1e-6);
     });
     const stats = store.stats();
-    const bytesPerToken = { fp32: 4 * hidden, fp16: 2 * hidden, int8: hidden + 4 }[precision];
+    // hidden 8 is one 32-value group: one fp16 scale + 8 codes of 4 or 3 bits.
+    const bytesPerToken = { fp32: 4 * hidden, fp16: 2 * hidden, int8: hidden + 4, int4: 2 + 4, int3: 2 + 3 }[precision];
     expect(stats).toEqual({ documents: 1, passages: 2, storedTokens: 3 + 4, documentTokens: 4, stateBytes: 7 * bytesPerToken });
     expect(store.bytesPerToken(hidden)).toBe(bytesPerToken);
     await store.close();

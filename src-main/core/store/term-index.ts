@@ -92,21 +92,42 @@ export class TermIndex {
   /**
    * BM25 over every indexed passage; best first, ties by passage id so results are stable.
    * `isVisible` skips passages that belong to no document (a write in progress, store.ts).
+   *
+   * Exact top-`limit` with MaxScore pruning, so a question costs the postings of its rare terms,
+   * not of its common ones (at 100k passages a common term has tens of thousands): terms are
+   * scored rarest first (shortest posting list); once the limit-th best score reaches the most the remaining terms could
+   * still add to a passage (weight · idf · (k1 + 1) each, as tfWeight < k1 + 1), no passage outside
+   * the candidates can enter the top, and only candidates that could still reach it are completed,
+   * by point reads of their postings.
    */
   search(query: string, limit: number, params: Bm25Params = defaultBm25, isVisible?: (passageId: string) => boolean): TermHit[] {
     const corpus = this.corpus();
     if (limit <= 0 || corpus.passages === 0) return [];
     const avgLength = corpus.totalLength / corpus.passages;
-    const scores = new Map<string, number>();
+    const terms: Array<{ term: string; weight: number; bound: number; df: number }> = [];
     for (const [term, weight] of queryTerms(query, params)) {
       const df = this.df.get(term);
       if (!df) continue;
       const termWeight = weight * idf(df, corpus.passages);
+      terms.push({ term, weight: termWeight, bound: termWeight * (params.k1 + 1), df });
+    }
+    // Shortest posting lists first: rare words and word pairs are cheap to scan and raise the
+    // threshold, so the long lists of common words are the ones left to skip.
+    terms.sort((a, b) => a.df - b.df || (a.term < b.term ? -1 : 1));
+    const scores = new Map<string, number>();
+    let rest = terms.reduce((sum, t) => sum + t.bound, 0); // the most terms i.. can still add
+    for (let i = 0; i < terms.length; i++) {
+      if (scores.size >= limit && kthBest(scores, limit) > rest) {
+        completeCandidates(this.terms, scores, terms.slice(i), kthBest(scores, limit), rest, avgLength, params);
+        break;
+      }
+      const { term, weight, bound } = terms[i];
       for (const { key, value } of this.terms.getRange({ start: [term], end: [term, afterAllIds] })) {
         const id = key[1];
         if (isVisible && !isVisible(id)) continue;
-        scores.set(id, (scores.get(id) ?? 0) + termWeight * tfWeight(value[0], value[1], avgLength, params));
+        scores.set(id, (scores.get(id) ?? 0) + weight * tfWeight(value[0], value[1], avgLength, params));
       }
+      rest -= bound;
     }
     return topHits(scores, limit);
   }
@@ -127,4 +148,47 @@ function topHits(scores: Map<string, number>, limit: number): TermHit[] {
   for (const [passageId, score] of scores) hits.push({ passageId, score });
   hits.sort((a, b) => b.score - a.score || (a.passageId < b.passageId ? -1 : a.passageId > b.passageId ? 1 : 0));
   return hits.slice(0, limit);
+}
+
+/** The limit-th best score (scores has at least `limit` entries). */
+function kthBest(scores: Map<string, number>, limit: number): number {
+  const top: number[] = [];
+  for (const v of scores.values()) {
+    if (top.length < limit) {
+      top.push(v);
+      if (top.length === limit) top.sort((a, b) => a - b);
+    } else if (v > top[0]) {
+      top[0] = v;
+      for (let j = 0; j < limit - 1 && top[j] > top[j + 1]; j++) [top[j], top[j + 1]] = [top[j + 1], top[j]];
+    }
+  }
+  return top[0];
+}
+
+/**
+ * The remaining terms can add at most `rest` to any passage and the limit-th best is `threshold`
+ * (> rest): drops candidates that cannot reach it (nothing outside the candidates can), and adds the
+ * remaining terms' exact contributions to the others by point reads. Ties keep their candidates.
+ */
+function completeCandidates(
+  postings: Database<[number, number], [string, string]>,
+  scores: Map<string, number>,
+  remaining: Array<{ term: string; weight: number }>,
+  threshold: number,
+  rest: number,
+  avgLength: number,
+  params: Bm25Params,
+): void {
+  for (const [id, score] of scores) {
+    if (score + rest < threshold) {
+      scores.delete(id);
+      continue;
+    }
+    let total = score;
+    for (const { term, weight } of remaining) {
+      const value = postings.get([term, id]);
+      if (value) total += weight * tfWeight(value[0], value[1], avgLength, params);
+    }
+    scores.set(id, total);
+  }
 }

@@ -1,6 +1,7 @@
 /** The cache's records (ARCHITECTURE.md#store-layout). One LMDB environment per library. */
 
-export type Precision = 'fp32' | 'fp16' | 'int8';
+/** How cached lower states are stored (store/quantize.ts); int4 and int3 are 32-value group codecs. */
+export type Precision = 'fp32' | 'fp16' | 'int8' | 'int4' | 'int3';
 
 /** Everything that makes stored lower states valid; change any field and the states must be re-encoded. */
 export interface CacheIdentity {
@@ -11,6 +12,8 @@ export interface CacheIdentity {
   /** Window size W and overlap O also change which passages exist. */
   windowTokens: number;
   overlapTokens: number;
+  /** Weights of the lower layers that made the states (int8 states differ from fp32 ones); absent = fp32. */
+  lowerWeights?: 'fp32' | 'int8';
 }
 
 export type DocumentStatus = 'queued' | 'indexing' | 'done' | 'failed' | 'skipped';

@@ -17,12 +17,14 @@ import type { WeightTable } from './weight-table';
 /**
  * Which graph; `full` with `hiddenStates` also outputs hidden_states_0..n (debug / golden tests).
  * `upper` with `weights: 'int8'` runs its Linears on int8 weights (lower stays fp32, so cached
- * passage states do not depend on the precision of the reader).
+ * passage states do not depend on the precision of the reader). `lower` with `weights: 'int8'`, and
+ * `ask` with `lowerWeights: 'int8'`, run layers 1..k on int8 weights: their states differ from the
+ * fp32 ones, so a cache of them has its own identity (store/cache-key.ts).
  */
 export type GraphKind =
-  | { kind: 'lower'; k: number }
+  | { kind: 'lower'; k: number; weights?: WeightPrecision }
   | { kind: 'upper'; k: number; weights?: WeightPrecision }
-  | { kind: 'ask'; k: number; weights?: WeightPrecision }
+  | { kind: 'ask'; k: number; weights?: WeightPrecision; lowerWeights?: WeightPrecision }
   | { kind: 'full'; hiddenStates?: boolean };
 
 /** Graph input/output names, shared with the engine that feeds them. */
@@ -53,11 +55,11 @@ function checkK(cfg: ModelConfig, k: number): void {
 }
 
 /** lower(k): embeddings + layers 1..k over one segment → `states` [B,T,H]. */
-export function buildLowerGraph(cfg: ModelConfig, weights: WeightTable, k: number): Uint8Array {
+export function buildLowerGraph(cfg: ModelConfig, weights: WeightTable, k: number, precision: WeightPrecision = 'fp32'): Uint8Array {
   checkK(cfg, k);
-  const b = new GraphBuilder(`lower-k${k}`, weights);
+  const b = new GraphBuilder(precision === 'int8' ? `lower-k${k}-int8` : `lower-k${k}`, weights);
   let { x, mask } = segmentInputs(b, cfg);
-  for (let i = 0; i < k; i++) x = encoderLayer(b, cfg, i, x, mask);
+  for (let i = 0; i < k; i++) x = encoderLayer(b, cfg, i, x, mask, precision);
   b.output(x, IO.states, ElemType.float, ['batch', 'tokens', cfg.hidden]);
   return b.encode();
 }
@@ -85,9 +87,11 @@ export function buildUpperGraph(cfg: ModelConfig, weights: WeightTable, k: numbe
  * Inputs: input_ids / token_type_ids / position_ids [1,Tq] of the question, passage_states
  * [B,Tp,H], the joint attention_mask [B,Tq+Tp]; the question's own mask is its first Tq columns.
  */
-export function buildAskGraph(cfg: ModelConfig, weights: WeightTable, k: number, precision: WeightPrecision = 'fp32'): Uint8Array {
+export function buildAskGraph(
+  cfg: ModelConfig, weights: WeightTable, k: number, precision: WeightPrecision = 'fp32', lowerPrecision: WeightPrecision = 'fp32',
+): Uint8Array {
   checkK(cfg, k);
-  const b = new GraphBuilder(precision === 'int8' ? `ask-k${k}-int8` : `ask-k${k}`, weights);
+  const b = new GraphBuilder(askGraphName(k, precision, lowerPrecision), weights);
   const ids = b.input(IO.inputIds, ElemType.int64, [1, 'question_tokens']);
   const typeIds = familyOf(cfg.arch).tokenTypes ? b.input(IO.tokenTypeIds, ElemType.int64, [1, 'question_tokens']) : null;
   const positions = b.input(IO.positionIds, ElemType.int64, [1, 'question_tokens']);
@@ -96,7 +100,8 @@ export function buildAskGraph(cfg: ModelConfig, weights: WeightTable, k: number,
   const tq = b.node('Slice', [b.node('Shape', [ids]), b.ints([1]), b.ints([2])]); // [Tq]
   const questionMask = b.node('Slice', [joint, b.ints([0, 0]), b.node('Concat', [b.ints([1]), tq], { axis: { i: 0 } }), b.ints([0, 1])]); // [1,Tq]
   let question = embeddings(b, cfg, ids, typeIds, positions);
-  for (let i = 0; i < k; i++) question = encoderLayer(b, cfg, i, question, questionMask); // the lower pass is fp32 always
+  // The question's lower layers run at the precision the cached passages were lowered at.
+  for (let i = 0; i < k; i++) question = encoderLayer(b, cfg, i, question, questionMask, lowerPrecision);
   upperLayers(b, cfg, k, question, passage, joint, precision);
   return b.encode();
 }
@@ -140,15 +145,27 @@ export function buildFullGraph(cfg: ModelConfig, weights: WeightTable, options: 
 
 /** Builds the graph for `kind`. */
 export function buildGraph(cfg: ModelConfig, weights: WeightTable, kind: GraphKind): Uint8Array {
-  if (kind.kind === 'lower') return buildLowerGraph(cfg, weights, kind.k);
+  if (kind.kind === 'lower') return buildLowerGraph(cfg, weights, kind.k, kind.weights);
   if (kind.kind === 'upper') return buildUpperGraph(cfg, weights, kind.k, kind.weights);
-  if (kind.kind === 'ask') return buildAskGraph(cfg, weights, kind.k, kind.weights);
+  if (kind.kind === 'ask') return buildAskGraph(cfg, weights, kind.k, kind.weights, kind.lowerWeights);
   return buildFullGraph(cfg, weights, { hiddenStates: kind.hiddenStates });
 }
 
 /** File name of a graph in the cache folder, e.g. `lower-k9.onnx`, `upper-k9-int8.onnx`, `ask-k9.onnx`. */
 export function graphFileName(kind: GraphKind): string {
   if (kind.kind === 'full') return kind.hiddenStates ? 'full-debug.onnx' : 'full.onnx';
-  if (kind.kind !== 'lower' && kind.weights === 'int8') return `${kind.kind}-k${kind.k}-int8.onnx`;
+  if (kind.kind === 'ask') return `${askGraphName(kind.k, kind.weights ?? 'fp32', kind.lowerWeights ?? 'fp32')}.onnx`;
+  if (kind.weights === 'int8') return `${kind.kind}-k${kind.k}-int8.onnx`;
   return `${kind.kind}-k${kind.k}.onnx`;
+}
+
+/** `ask-k9`, `ask-k9-int8` (int8 upper), `ask-k9-int8-lowerint8` (int8 lower and upper). */
+function askGraphName(k: number, upper: WeightPrecision, lower: WeightPrecision): string {
+  return `ask-k${k}${upper === 'int8' ? '-int8' : ''}${lower === 'int8' ? '-lowerint8' : ''}`;
+}
+
+/** Whether a graph reads the int8 weight copies (weights-int8.bin). */
+export function usesInt8Weights(kind: GraphKind): boolean {
+  if (kind.kind === 'full') return false;
+  return kind.weights === 'int8' || (kind.kind === 'ask' && kind.lowerWeights === 'int8');
 }
