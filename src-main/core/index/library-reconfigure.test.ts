@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDeskError } from '../errors';
+import { defaultSettings } from '../settings';
+import { bytesPerToken } from '../store/quantize';
 import { LibraryStore } from '../store/store';
 import type { LibraryOptions } from './library';
 import { noModelFingerprint } from './runtime';
@@ -35,7 +37,7 @@ describe('Library without a model, then reconfigured', () => {
     expect(dump.states.size).toBe(0);
     expect(dump.postings).toBeGreaterThan(0);
     // The identity the library wrote; 'error' on mismatch proves it is exactly this one.
-    const store = LibraryStore.open(db, { modelFingerprint: noModelFingerprint, k: 2, passageOffset: 0, precision: 'fp16', windowTokens: 48, overlapTokens: 8 });
+    const store = LibraryStore.open(db, { modelFingerprint: noModelFingerprint, k: 2, passageOffset: 0, precision: defaultSettings.precision, windowTokens: 48, overlapTokens: 8 });
     try {
       const hit = store.search('glacier', 3)[0];
       expect(store.getPassage(hit.passageId)!.docPath).toBe(join(docs, 'b.md'));
@@ -54,8 +56,8 @@ describe('Library without a model, then reconfigured', () => {
       await library.whenIdle();
       expect(log.indexedPaths().sort()).toEqual(['a.txt', 'b.md', 'c.txt'].map((f) => join(docs, f)));
       expect(library.identity.modelFingerprint).not.toBe(noModelFingerprint);
-      const fp16 = await library.stats(); // the default precision (core/settings.ts)
-      expect(fp16.stateBytes).toBe(fp16.storedTokens * 32 * 2);
+      const byDefault = await library.stats(); // the default precision (core/settings.ts), H = 32
+      expect(byDefault.stateBytes).toBe(byDefault.storedTokens * bytesPerToken(defaultSettings.precision, 32));
 
       log.clear();
       await library.reconfigure({ k: 1, precision: 'int8' });

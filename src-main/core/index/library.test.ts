@@ -2,6 +2,8 @@ import { renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDeskError } from '../errors';
+import { defaultSettings } from '../settings';
+import { bytesPerToken } from '../store/quantize';
 import type { LibraryOptions } from './library';
 import { cleanup, docxBytes, dumpCache, openLogged, pdfBytes, prose, tempDir, tinyOptions, writeFiles } from './test-kit';
 
@@ -70,7 +72,7 @@ describe('Library (start-up reconciliation)', () => {
       const passages = [...byPath.values()].reduce((n, d) => n + d.passageIds.length, 0);
       expect(stats).toMatchObject({ documents: 10, passages });
       expect(byPath.get(join(docs, 'one.txt'))!.passageIds.length).toBeGreaterThan(2); // windows of 48 tokens
-      expect(stats.stateBytes).toBe(stats.storedTokens * 32 * 2); // fp16 (the default), H = 32
+      expect(stats.stateBytes).toBe(stats.storedTokens * bytesPerToken(defaultSettings.precision, 32)); // the default codec, H = 32
     } finally {
       await library.close();
     }
