@@ -9,6 +9,9 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 1,
     fileParallelism: false,
+    // expect.poll waits for the UI to follow the backend; its 1 s default is a speed bet a loaded CI
+    // machine loses (a model import quantises weights before the top bar can name it).
+    expect: { poll: { timeout: 30_000 } },
     reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });
