@@ -48,7 +48,7 @@ describe('cli index, then ask, on one data folder', () => {
     expect(out).toContain(`${docs}: 4 documents: 3 done, 0 failed, 1 skipped`);
     expect(out).toMatch(/skipped +.*empty\.txt: skipped: empty file \[EXTRACT_EMPTY\]/);
     expect(out).toContain('14 bytes per stored token'); // int3 (the app's default) at H 32: one fp16 scale + 32 × 3 bits
-    // Flags are for this run: the settings file keeps the person's own values.
+    // --provider is for this run: the settings file keeps the person's own value.
     const saved = JSON.parse(readFileSync(join(data, 'settings.json'), 'utf8'));
     expect(saved).toMatchObject({ model: 'tiny', provider: 'auto', precision: 'int3' });
   }, 120_000);
@@ -86,6 +86,18 @@ describe('cli index, then ask, on one data folder', () => {
     expect(code).toBe(0);
     expect(out).toMatch(/^1\. .+rivers\.txt/m);
   }, 120_000);
+
+  it('index saves the flags that shape the cache, so ask and the app read the re-encoded library with no flags', async () => {
+    const { code, out } = await cli(index, [docs, '--db', data, '--provider', 'cpu', '--precision', 'int8', '--quiet']);
+    expect(code).toBe(0);
+    expect(out).toContain('36 bytes per stored token'); // int8 at H 32: 32 codes + one fp32 scale
+    expect(JSON.parse(readFileSync(join(data, 'settings.json'), 'utf8'))).toMatchObject({ precision: 'int8', provider: 'auto' });
+    const asked = await cli(ask, ['Which river flows through Vienna?', '--db', data, '--answers', '1']);
+    expect(asked.code).toBe(0);
+    expect(asked.out).toMatch(/^1\. .+rivers\.txt/m);
+    // A k past the model's layers is refused before anything is re-encoded.
+    await expect(index([docs, '--db', data, '--k', '48', '--quiet'])).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  }, 180_000);
 
   it('refuses bad flags with a typed error, and prints usage without a question', async () => {
     const err = await ask(['Why?', '--db', data, '--top', 'x']).catch((e: unknown) => e);

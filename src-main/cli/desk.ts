@@ -1,7 +1,7 @@
 /**
  * How CLI commands open the app: through the composition root (core/backend/setup.ts), so
  * `ask` and `index` use the same data folder, settings and active model as the app and the web
- * shell. Flags override settings for this run only; nothing they set is saved.
+ * shell. Flags override settings for this run only, except `index`'s cache-shaping flags (index-cmd.ts).
  */
 import type { ParseArgsConfig } from 'node:util';
 import { openDesk } from '../core/backend/setup';
@@ -25,7 +25,7 @@ export const deskUsage =
   '  --db DIR         the data folder (settings, library, models; default the app\'s own, as `npm run serve` and the app use)\n' +
   '  --models DIR     installed models (default <data>/models)\n' +
   '  --model NAME|DIR the model for this run: an installed one, or a checkpoint folder (default: the active model)\n' +
-  '  --k K, --provider auto|cpu|cuda|...   override the settings for this run';
+  '  --k K, --provider auto|cpu|cuda|...   override the settings for this run (`index` saves --k: it shapes the cache)';
 
 type Flags = { [K in keyof typeof deskFlags]?: string };
 

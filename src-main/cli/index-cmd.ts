@@ -2,7 +2,10 @@
  * `index <folder> [--db DIR] [--model NAME|DIR]`: adds the folder to the app's library (the
  * default data folder, or --db) and indexes it with the app's settings and active model, as the
  * app would, with a progress line; prints failures and a summary. `--watch` keeps watching until
- * Ctrl-C; `--verbose` prints each document as it is stored. Flags override settings for this run.
+ * Ctrl-C; `--verbose` prints each document as it is stored. The flags that shape the library's
+ * cache (k, precision, weights, W/O, max size) are saved to the data folder's settings, as changing
+ * them in the app is: the cache they build is the library every later `ask` and the app read, and a
+ * run-only value would leave it unreadable with the saved ones. --model and --provider stay run-only.
  */
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -19,7 +22,8 @@ const usage = [
   'usage: index <folder> [--db DIR] [--model NAME|DIR] [--k K] [--precision fp32|fp16|int8|int4|int3] [--weights int8|fp32]',
   '       [--watch] [--window W] [--overlap O] [--max-mb MB] [--provider auto|cpu|cuda|...] [--quiet] [--verbose]',
   deskUsage,
-  '  --precision, --weights  the cached states\' codec and the lower pass\'s weights for this run (default: the settings, int3 and int8)',
+  '  --k, --precision, --weights, --window, --overlap, --max-mb  shape the cache: saved to the data folder\'s',
+  '                   settings (as the app\'s Settings do; the library re-encodes when they change). Defaults: the settings',
 ].join('\n');
 
 /** Runs the command; resolves to the exit code. */
@@ -44,12 +48,13 @@ export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parsed;
   if (positionals.length !== 1) return usageError(usage);
   const folder = resolve(positionals[0]);
-  const overrides: Partial<Settings> = {};
-  if (values.precision !== undefined) overrides.precision = precisionFlag(values.precision);
-  if (values.weights !== undefined) overrides.weights = weightsFlag(values.weights);
-  if (values.window !== undefined) overrides.windowTokens = wholeNumber(values.window, '--window');
-  if (values.overlap !== undefined) overrides.overlapTokens = wholeNumber(values.overlap, '--overlap');
-  if (values['max-mb'] !== undefined) overrides.maxFileMb = positiveNumber(values['max-mb'], '--max-mb');
+  const saved: Partial<Settings> = {};
+  if (values.k !== undefined) saved.k = wholeNumber(values.k, '--k');
+  if (values.precision !== undefined) saved.precision = precisionFlag(values.precision);
+  if (values.weights !== undefined) saved.weights = weightsFlag(values.weights);
+  if (values.window !== undefined) saved.windowTokens = wholeNumber(values.window, '--window');
+  if (values.overlap !== undefined) saved.overlapTokens = wholeNumber(values.overlap, '--overlap');
+  if (values['max-mb'] !== undefined) saved.maxFileMb = positiveNumber(values['max-mb'], '--max-mb');
 
   const started = Date.now();
   let encodedTokens = 0;
@@ -65,8 +70,10 @@ export async function run(args: string[]): Promise<number> {
   // The library runs in this process (its lower pass on an engine thread): `index` is the indexer,
   // so a Ctrl-C or a kill stops the indexing itself, with LMDB's transactions keeping the cache
   // whole. Its events are heard from before its start-up scan, which resumes earlier runs' work.
-  const service = await openCliDesk(values, overrides, { watch: values.watch, startIndexer: (options) => Library.open(options, { onEvent }) });
+  const service = await openCliDesk({ ...values, k: undefined }, {}, { watch: values.watch, startIndexer: (options) => Library.open(options, { onEvent }) });
   try {
+    // Checked like the app's Settings dialog (a k past the model's layers is refused); a change re-encodes the library.
+    if (Object.keys(saved).length > 0) await call(service, 'settings.update', saved);
     // The library keeps folders by their real path (symlinks resolved).
     progressFolder = await realpath(folder).catch(() => folder);
     await call(service, 'folders.add', { path: folder });
