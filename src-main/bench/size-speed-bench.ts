@@ -3,6 +3,7 @@
  * the built-in model, each row from the app's own SQuAD path (answer/squad-eval.ts, closed
  * setting, the held-out articles of models/train/split.json), in one run beside the fp32 baseline.
  *   EM / F1       : all held-out questions, passages' lower states encoded and decoded by the codec
+ *   agreement     : share of those questions whose answer is word for word the fp32/fp16 baseline's
  *   question ms   : median of (decode N stored records + the ask pass) over held-out questions, N = 1, 10
  *   index tok/s   : lower pass + encode of held-out passage windows, batched as the indexer does
  *   B/token       : stored bytes per token of the codec (header excluded)
@@ -39,6 +40,11 @@ export interface SizeSpeedRow {
   f1: number;
   /** F1 minus the F1 of fp32 weights with fp16 states, same run. */
   f1Delta: number;
+  /**
+   * Share of questions answered with exactly the baseline's (fp32 weights, fp16 states) text. F1 on
+   * 1,390 questions moves ±0.5 when a few dozen answers change either way; this sees every change.
+   */
+  agreement: number;
   questions: number;
   questionMsN1: number;
   questionMsN10: number;
@@ -76,6 +82,7 @@ export async function runSizeSpeedBench(opts: { quick: boolean; workDir: string;
   const engines: Engine[] = [];
   try {
     const rows: SizeSpeedRow[] = [];
+    const predictions: Array<Record<string, string>> = [];
     for (const plan of plans) {
       const engine = await Engine.open(builtinModelDir, {
         k, cacheDir: join(workDir, 'engine-cache'), weights: plan.weights, lowerWeights: plan.lowerWeights, openFirst: 'ask',
@@ -89,20 +96,23 @@ export async function runSizeSpeedBench(opts: { quick: boolean; workDir: string;
           model: 'deformer-minilm-l6-squad', hidden: H, k, weights: plan.weights, lowerWeights: plan.lowerWeights, codec,
           bytesPerToken: bytesPerToken(codec, H),
           bytesVsFp16: round(bytesPerToken(codec, H) / bytesPerToken('fp16', H), 3),
-          em: round(result.exactMatch, 2), f1: round(result.f1, 2), f1Delta: 0, questions: result.questions,
+          em: round(result.exactMatch, 2), f1: round(result.f1, 2), f1Delta: 0, agreement: 0, questions: result.questions,
           questionMsN1: 0, questionMsN10: 0, indexTokensPerSecond: 0, isDefault: false,
         });
+        predictions.push(result.predictions);
         log(`weights ${plan.weights} (lower ${plan.lowerWeights}) codec ${codec}: EM ${result.exactMatch.toFixed(2)} F1 ${result.f1.toFixed(2)} [${((performance.now() - started) / 1000).toFixed(0)} s]`);
       }
     }
     await timeInterleaved(rows, engines, dataset, tokenizer, quick ? 5 : 25, log);
-    const baseline = rows.find((r) => r.weights === 'fp32' && r.codec === 'fp16')!;
-    for (const r of rows) {
+    const baselineAt = rows.findIndex((r) => r.weights === 'fp32' && r.codec === 'fp16');
+    const baseline = rows[baselineAt];
+    for (const [i, r] of rows.entries()) {
       r.f1Delta = round(r.f1 - baseline.f1, 2);
+      r.agreement = round(agreement(predictions[i], predictions[baselineAt]), 4);
       r.isDefault =
         r.weights === defaultSettings.weights && r.lowerWeights === lowerWeightsFor(defaultSettings.weights, defaultSettings.precision) && r.codec === defaultSettings.precision;
       log(
-        `${r.weights}/${r.lowerWeights} ${r.codec}: ${r.bytesPerToken} B/token (${r.bytesVsFp16}x fp16), EM ${r.em} F1 ${r.f1} (${r.f1Delta >= 0 ? '+' : ''}${r.f1Delta}), ` +
+        `${r.weights}/${r.lowerWeights} ${r.codec}: ${r.bytesPerToken} B/token (${r.bytesVsFp16}x fp16), EM ${r.em} F1 ${r.f1} (${r.f1Delta >= 0 ? '+' : ''}${r.f1Delta}), same answer ${(100 * r.agreement).toFixed(1)}%, ` +
           `question ${r.questionMsN1} ms (N=1) ${r.questionMsN10} ms (N=10), index ${r.indexTokensPerSecond} tok/s${r.isDefault ? '  <- default' : ''}`,
       );
     }
@@ -110,6 +120,12 @@ export async function runSizeSpeedBench(opts: { quick: boolean; workDir: string;
   } finally {
     await Promise.all(engines.map((e) => e.close()));
   }
+}
+
+/** Share of the baseline's questions answered with the same text. */
+export function agreement(answers: Record<string, string>, baseline: Record<string, string>): number {
+  const ids = Object.keys(baseline);
+  return ids.length === 0 ? 0 : ids.filter((id) => answers[id] === baseline[id]).length / ids.length;
 }
 
 /**

@@ -42,15 +42,15 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('cli index, then ask, on one data folder', () => {
-  it('indexes with the active model and the app’s defaults (int3 states), listing what was not indexed', async () => {
+  it('indexes with the active model and the app’s defaults (int4 states), listing what was not indexed', async () => {
     const { code, out } = await cli(index, [docs, '--db', data, '--provider', 'cpu', '--quiet']);
     expect(code).toBe(0);
     expect(out).toContain(`${docs}: 4 documents: 3 done, 0 failed, 1 skipped`);
     expect(out).toMatch(/skipped +.*empty\.txt: skipped: empty file \[EXTRACT_EMPTY\]/);
-    expect(out).toContain('14 bytes per stored token'); // int3 (the app's default) at H 32: one fp16 scale + 32 × 3 bits
+    expect(out).toContain('18 bytes per stored token'); // int4 (the app's default) at H 32: one fp16 scale + 32 × 4 bits
     // --provider is for this run: the settings file keeps the person's own value.
     const saved = JSON.parse(readFileSync(join(data, 'settings.json'), 'utf8'));
-    expect(saved).toMatchObject({ model: 'tiny', provider: 'auto', precision: 'int3' });
+    expect(saved).toMatchObject({ model: 'tiny', provider: 'auto', precision: 'int4' });
   }, 120_000);
 
   it('asks with no --model and answers with the data folder’s active model', async () => {

@@ -106,7 +106,7 @@ describe('DeskService (real core)', () => {
   it('starts with defaults and no model, and says so', async () => {
     const info = value(await service.handle('app.info', {})) as { model: unknown; shell: string };
     expect(info).toMatchObject({ shell: 'web', model: null, provider: null });
-    expect(value(await service.handle('settings.get', {}))).toMatchObject({ model: null, k: null, precision: 'int3', weights: 'int8', windowTokens: 320, overlapTokens: 64, maxFileMb: 50 });
+    expect(value(await service.handle('settings.get', {}))).toMatchObject({ model: null, k: null, precision: 'int4', weights: 'int8', windowTokens: 320, overlapTokens: 64, maxFileMb: 50 });
     const ask = value(await service.handle('ask', { question: 'what do giraffes eat?' })) as { notes: string[]; mode: string };
     expect(ask.mode).toBe('search');
     expect(ask.notes.join(' ')).toMatch(/empty/i);

@@ -2,11 +2,14 @@ import { DeskError } from '../errors';
 import type { LowerStates } from '../model/types';
 import { f16ToF32, f32ToF16 } from '../model/half-float';
 import { decodeGroups, encodeGroups, groupBytesPerToken, type GroupCodec } from './group-codec';
+import { hadamardInPlace } from './hadamard';
 import type { Precision } from './types';
 
 /**
  * Lower states on disk: a 12-byte header, then the values in the store's precision.
- *   byte 0: format version (1); byte 1: precision (0 fp32, 1 fp16, 2 int8, 3 int4, 4 int3); bytes 2–3: zero;
+ *   byte 0: format version (1, or 2 when byte 2 names a transform); byte 1: precision (0 fp32, 1 fp16,
+ *   2 int8, 3 int4, 4 int3); byte 2: transform (0 none; 1 Hadamard-rotated before quantising,
+ *   hadamard.ts: what int4 and int3 write since version 2; version-1 records still read); byte 3: zero;
  *   bytes 4–7: tokens (u32 LE); bytes 8–11: hidden (u32 LE);
  *   fp32: float32 [tokens, hidden]; fp16: IEEE half [tokens, hidden];
  *   int8: float32 scale [tokens], then int8 [tokens, hidden] with value = q · scale (symmetric, scale = maxabs/127);
@@ -15,7 +18,10 @@ import type { Precision } from './types';
  */
 
 export const statesHeaderBytes = 12;
-const formatVersion = 1;
+/** Version 1: no transform byte (a cache written before the rotation); version 2: byte 2 is the transform. */
+const formatVersion = 2;
+const transformNone = 0;
+const transformHadamard = 1;
 const precisionCodes: Record<Precision, number> = { fp32: 0, fp16: 1, int8: 2, int4: 3, int3: 4 };
 const precisionByCode: Precision[] = ['fp32', 'fp16', 'int8', 'int4', 'int3'];
 
@@ -97,36 +103,52 @@ export function encodeStates(states: LowerStates, precision: Precision, scratch?
   const out = scratch && scratch.byteLength >= size && scratch.byteOffset % 4 === 0 ? scratch.subarray(0, size) : new Uint8Array(size);
   const header = new DataView(out.buffer, out.byteOffset, statesHeaderBytes);
   header.setUint32(0, 0); // bytes 2–3 stay zero in a reused buffer
-  header.setUint8(0, formatVersion);
+  const rotate = isGroupPrecision(precision);
+  header.setUint8(0, rotate ? formatVersion : 1);
   header.setUint8(1, precisionCodes[precision]);
+  header.setUint8(2, rotate ? transformHadamard : transformNone);
   header.setUint32(4, tokens, true);
   header.setUint32(8, hidden, true);
   const bodyAt = out.byteOffset + statesHeaderBytes;
   if (precision === 'fp32') out.set(asBytes(data), statesHeaderBytes);
   else if (precision === 'fp16') f32ToF16(data, new Uint16Array(out.buffer, bodyAt, tokens * hidden));
-  else if (isGroupPrecision(precision)) encodeGroups(data, tokens, hidden, groupCodecs[precision], out.subarray(statesHeaderBytes));
-  else {
+  else if (rotate) {
+    const rotated = rotationScratch(tokens * hidden);
+    rotated.set(data);
+    hadamardInPlace(rotated, tokens, hidden);
+    encodeGroups(rotated, tokens, hidden, groupCodecs[precision], out.subarray(statesHeaderBytes));
+  } else {
     const scales = new Float32Array(out.buffer, bodyAt, tokens);
     quantizeInt8(data, tokens, hidden, { scales, values: new Int8Array(out.buffer, bodyAt + 4 * tokens, tokens * hidden) });
   }
   return out;
 }
 
+let scratch = new Float32Array(0);
+
+/** One buffer for the rotated copy, grown as needed: the caller's states are never changed. */
+function rotationScratch(n: number): Float32Array {
+  if (scratch.length < n) scratch = new Float32Array(n);
+  return scratch.subarray(0, n);
+}
+
 /** The header of a stored record; throws STORE_CORRUPT when it is not one this code wrote. */
-export function readStatesHeader(bytes: Uint8Array, id: string): { precision: Precision; tokens: number; hidden: number } {
+export function readStatesHeader(bytes: Uint8Array, id: string): { precision: Precision; tokens: number; hidden: number; rotated: boolean } {
   if (bytes.length < statesHeaderBytes) corrupt(id, `${bytes.length} bytes is shorter than the header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, statesHeaderBytes);
   const version = view.getUint8(0);
   const precision = precisionByCode[view.getUint8(1)];
-  if (version !== formatVersion) corrupt(id, `unknown format version ${version}`);
+  const transform = version === 1 ? transformNone : view.getUint8(2);
+  if (version !== 1 && version !== formatVersion) corrupt(id, `unknown format version ${version}`);
   if (!precision) corrupt(id, `unknown precision code ${view.getUint8(1)}`);
+  if (transform !== transformNone && !(transform === transformHadamard && isGroupPrecision(precision))) corrupt(id, `unknown transform ${transform} for ${precision}`);
   const tokens = view.getUint32(4, true);
   const hidden = view.getUint32(8, true);
   const expected = statesHeaderBytes + tokens * bytesPerToken(precision, hidden);
   if (hidden === 0 || bytes.length !== expected) {
     corrupt(id, `${bytes.length} bytes, but ${tokens} tokens × hidden ${hidden} in ${precision} needs ${expected}`);
   }
-  return { precision, tokens, hidden };
+  return { precision, tokens, hidden, rotated: transform === transformHadamard };
 }
 
 /**
@@ -134,7 +156,7 @@ export function readStatesHeader(bytes: Uint8Array, id: string): { precision: Pr
  * (getBinaryFast) at any alignment: values are copied out before anything else reads the store.
  */
 export function decodeStates(bytes: Uint8Array, id: string): LowerStates & { precision: Precision } {
-  const { precision, tokens, hidden } = readStatesHeader(bytes, id);
+  const { precision, tokens, hidden, rotated } = readStatesHeader(bytes, id);
   const body = bytes.subarray(statesHeaderBytes);
   const n = tokens * hidden;
   let data: Float32Array;
@@ -147,6 +169,7 @@ export function decodeStates(bytes: Uint8Array, id: string): LowerStates & { pre
     data = f16ToF32(bits);
   } else if (isGroupPrecision(precision)) {
     data = decodeGroups(body, tokens, hidden, groupCodecs[precision]);
+    if (rotated) hadamardInPlace(data, tokens, hidden);
   } else {
     const scales = new Float32Array(tokens);
     asBytes(scales).set(body.subarray(0, 4 * tokens));
