@@ -13,7 +13,7 @@ import type { Precision } from './types';
  *   bytes 4–7: tokens (u32 LE); bytes 8–11: hidden (u32 LE);
  *   fp32: float32 [tokens, hidden]; fp16: IEEE half [tokens, hidden];
  *   int8: float32 scale [tokens], then int8 [tokens, hidden] with value = q · scale (symmetric, scale = maxabs/127);
- *   int4 / int3: 4- or 3-bit codes in groups of 32 along hidden, one fp16 scale per group (group-codec.ts).
+ *   int4 / int3: 4- or 3-bit codes of the rotated states in groups of 32 along hidden, one fp16 scale per group (group-codec.ts).
  * Values are little-endian, as typed arrays are on every platform Node ships for; checked below.
  */
 
@@ -124,12 +124,12 @@ export function encodeStates(states: LowerStates, precision: Precision, scratch?
   return out;
 }
 
-let scratch = new Float32Array(0);
+let rotationBuffer = new Float32Array(0);
 
 /** One buffer for the rotated copy, grown as needed: the caller's states are never changed. */
 function rotationScratch(n: number): Float32Array {
-  if (scratch.length < n) scratch = new Float32Array(n);
-  return scratch.subarray(0, n);
+  if (rotationBuffer.length < n) rotationBuffer = new Float32Array(n);
+  return rotationBuffer.subarray(0, n);
 }
 
 /** The header of a stored record; throws STORE_CORRUPT when it is not one this code wrote. */
