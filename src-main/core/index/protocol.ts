@@ -110,6 +110,7 @@ export const ReplySchema = z.discriminatedUnion('kind', [
 export const resultSchemas: Partial<Record<MethodName, z.ZodType>> = {
   open: z.object({ folders: z.array(z.string()), progress: IndexStatusSchema, documents: z.array(DocumentRecordSchema) }),
   stats: z.object({ documents: count, passages: count, storedTokens: count, documentTokens: count, stateBytes: count }),
+  memory: z.object({ rss: count, heapTotal: count, heapUsed: count, external: count, arrayBuffers: count }),
 };
 
 /** Indexer → host. `mirror` always arrives before the event or result it explains. */

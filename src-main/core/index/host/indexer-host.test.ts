@@ -32,6 +32,10 @@ describe('IndexerHost (child process)', () => {
       expect(host.documents(docs).find((d) => d.path.endsWith('a.txt'))!.passageIds.length).toBeGreaterThan(1);
       expect(host.progress().folders[0]).toMatchObject({ total: 3, done: 2, skipped: 1, queued: 0 });
       expect((await host.stats()).documents).toBe(3);
+      // The child's own memory (the large-document bench samples it): numbers, not the parent's.
+      const memory = await host.memory();
+      expect(memory.heapUsed).toBeGreaterThan(0);
+      expect(memory.rss).toBeGreaterThanOrEqual(memory.heapUsed);
 
       const err = await host.addFolder(join(root, 'missing')).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DeskError);
