@@ -55,14 +55,6 @@ export type Request = { kind: 'call'; id: number; method: MethodName; args: unkn
 
 // ---- the same messages as zod schemas, checked on receipt on both sides ----------------------
 
-/** Every method, once: a method added to IndexerMethods but not here fails to compile (not at run time). */
-const methodTable: Record<MethodName, true> = {
-  open: true, addFolder: true, removeFolder: true, pause: true, resume: true, whenIdle: true, reconfigure: true, stats: true, memory: true, close: true,
-};
-const methodNames = Object.keys(methodTable) as [MethodName, ...MethodName[]];
-
-export const RequestSchema = z.object({ kind: z.literal('call'), id: z.number().int().min(1), method: z.enum(methodNames), args: z.array(z.unknown()) });
-
 const count = z.number().int().min(0);
 
 /**
@@ -106,12 +98,28 @@ export const ReplySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('mirror'), folders: z.array(z.string()), upserts: z.array(DocumentRecordSchema), removed: z.array(z.string()) }),
 ]);
 
-/** What the methods that answer a value answer; the rest answer nothing (null on the wire). */
-export const resultSchemas: Partial<Record<MethodName, z.ZodType>> = {
+/** A method that answers nothing (null on the wire): whatever arrives resolves to undefined. */
+const nothing = z.unknown().transform(() => undefined);
+
+/**
+ * Every method, once, with what it answers: a method added to IndexerMethods but not here fails to
+ * compile, so none can answer a value the host silently drops (memory() did, before it was listed).
+ */
+export const resultSchemas: Record<MethodName, z.ZodType> = {
   open: z.object({ folders: z.array(z.string()), progress: IndexStatusSchema, documents: z.array(DocumentRecordSchema) }),
+  addFolder: nothing,
+  removeFolder: nothing,
+  pause: nothing,
+  resume: nothing,
+  whenIdle: nothing,
+  reconfigure: nothing,
   stats: z.object({ documents: count, passages: count, storedTokens: count, documentTokens: count, stateBytes: count }),
   memory: z.object({ rss: count, heapTotal: count, heapUsed: count, external: count, arrayBuffers: count }),
+  close: nothing,
 };
+const methodNames = Object.keys(resultSchemas) as [MethodName, ...MethodName[]];
+
+export const RequestSchema = z.object({ kind: z.literal('call'), id: z.number().int().min(1), method: z.enum(methodNames), args: z.array(z.unknown()) });
 
 /** Indexer → host. `mirror` always arrives before the event or result it explains. */
 export type Reply =

@@ -173,8 +173,7 @@ export class IndexerHost implements LibraryControl {
         this.pending.delete(reply.id);
         if (!waiter) return;
         if (reply.kind === 'error') return waiter.reject(fromWire(reply.error));
-        const schema = resultSchemas[waiter.method];
-        const value = schema ? schema.safeParse(reply.value) : { success: true as const, data: undefined };
+        const value = resultSchemas[waiter.method].safeParse(reply.value);
         if (value.success) waiter.resolve(value.data);
         else waiter.reject(new DeskError('INTERNAL', `indexer: ${waiter.method} answered outside the protocol: ${value.error.issues[0]?.message}`));
         return;
