@@ -240,6 +240,8 @@ async function untilPassages(host: IndexerHost, passages: number): Promise<boole
   }
 }
 
+const sampleMs = 100;
+
 /** Samples a process's RssAnon / RssFile / RssShmem every 100 ms; stop() reads VmHWM and returns the peaks. */
 class MemorySampler {
   private readonly peaks = { anon: 0, file: 0, shmem: 0, unreclaimable: 0, heap: 0, external: 0 };
@@ -252,7 +254,7 @@ class MemorySampler {
     private readonly pid: number,
     memoryUsage: () => Promise<NodeJS.MemoryUsage>,
   ) {
-    this.timer = setInterval(() => this.sample(), 100);
+    this.timer = setInterval(() => this.sample(), sampleMs);
     this.heapTimer = setInterval(() => {
       memoryUsage().then(
         (m) => {
@@ -286,7 +288,7 @@ class MemorySampler {
     this.peaks.file = Math.max(this.peaks.file, s.RssFile);
     this.peaks.shmem = Math.max(this.peaks.shmem, s.RssShmem);
     this.peaks.unreclaimable = Math.max(this.peaks.unreclaimable, s.RssAnon + s.RssShmem);
-    if (this.samples++ % 600 === 0) this.anonEveryMinute.push(s.RssAnon);
+    if (this.samples++ % (60_000 / sampleMs) === 0) this.anonEveryMinute.push(s.RssAnon);
     return s;
   }
 }
