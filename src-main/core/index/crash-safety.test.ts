@@ -11,8 +11,10 @@ import { cleanup, dumpCache, prose, tempDir, tinyBertDir, writeFiles, type Cache
  * open and hold only whole documents; the final cache must equal a clean run's. The kill points
  * are counted in the run's own output (documents stored, `--verbose`), never in time, so how
  * fast the machine is changes nothing: each indexing round stores at most a few groups of
- * documents before its kill, far fewer than remain.
+ * documents before its kill, far fewer than remain. Its timeout only catches a hang: the 16 CLI
+ * start-ups take ~35 s on an idle 2-core machine and once went past 170 s beside the rest of the suite.
  */
+const hangGuardMs = 15 * 60_000;
 const root = tempDir('crash');
 const docs = join(root, 'docs');
 const cleanData = join(root, 'clean-data');
@@ -87,7 +89,7 @@ function expectWholeDocuments(dump: CacheDump, clean: CacheDump): number {
 }
 
 describe('crash safety', () => {
-  it(`SIGKILL at ${kills} seeded points leaves only whole documents and the same final cache`, { timeout: 170_000 }, async () => {
+  it(`SIGKILL at ${kills} seeded points leaves only whole documents and the same final cache`, { timeout: hangGuardMs }, async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < documents; i++) files[`d${String(i).padStart(3, '0')}.txt`] = prose(i, 1 + (i % 9)); // 1–3 windows of 64
     writeFiles(docs, files);
