@@ -24,6 +24,8 @@ export interface PrepareContext {
   signal: AbortSignal;
   /** Steps inside one document worth showing ("OCR page 12/40"). */
   onStep?(message: string): void;
+  /** Windows per chunk of a streamed document (chunkWindowsFor). */
+  chunkWindows: number;
 }
 
 /** What the lower pass over passages needs from the library. */
@@ -43,12 +45,23 @@ export interface LowerContext {
 }
 
 /**
- * Windows a document is lowered and stored in at a time when it has more than that: such a
- * document streams through the lower pass into several store transactions (sync-document.ts
- * streamPending), so its states never sit in memory at once. 128 windows of 320 tokens are
- * 126 MB of fp32 states at hidden 768.
+ * A document of more windows than one chunk streams through the lower pass into several store
+ * transactions (sync-document.ts streamPending), a chunk at a time, so its states never sit in
+ * memory at once. A chunk is sized by the fp32 states it holds, not by a window count: two chunks
+ * are alive at once (one lowered while the one before is written), and 128 windows of 384 tokens
+ * at hidden 768 were 151 MB each. 32 MB is 28 such windows: one commit per 5–10 s of lower pass
+ * on 2 cores, and fewer B-tree pages dirtied per transaction (LMDB keeps the most it ever dirtied).
  */
-export const chunkWindows = 128;
+export const chunkStateBytes = 32 * 2 ** 20;
+/** The most windows in a chunk (a model with small states, or none: passages and terms only). */
+export const maxChunkWindows = 128;
+
+/** Windows per chunk for windows of `windowTokens` at width `hidden` (undefined: no model, no states). */
+export function chunkWindowsFor(windowTokens: number, hidden: number | undefined): number {
+  if (hidden === undefined) return maxChunkWindows;
+  const windowBytes = windowTokens * hidden * Float32Array.BYTES_PER_ELEMENT;
+  return Math.max(1, Math.min(maxChunkWindows, Math.floor(chunkStateBytes / windowBytes)));
+}
 
 /** A document extracted and cut into passage windows, waiting for its lower pass. */
 export interface PreparedDocument {
@@ -61,7 +74,7 @@ export interface PreparedDocument {
   isOcrOn: boolean;
   /** Its first windows: all of them, unless `more` is set. */
   windows: PassageWindow[];
-  /** A document of more than chunkWindows windows: the rest, cut on demand. */
+  /** A document of more than one chunk of windows: the rest, cut on demand. */
   more?: Iterator<PassageWindow>;
 }
 
@@ -73,11 +86,11 @@ export interface PreparedDocument {
  */
 
 /**
- * Extract → cut passages (the first chunkWindows of them; `more` cuts the rest on demand).
+ * Extract → cut passages (the first ctx.chunkWindows of them; `more` cuts the rest on demand).
  * Throws DeskError (EXTRACT_EMPTY when there is no text).
  */
 export async function prepareDocument(file: FileOnDisk, ctx: PrepareContext): Promise<PreparedDocument> {
-  const { settings, signal } = ctx;
+  const { settings, signal, chunkWindows } = ctx;
   const ocr = settings.ocr === false ? undefined : { onProgress: ctx.onStep };
   const extracted = await extractText(file.path, { maxBytes: settings.maxFileBytes, signal, ocr });
   throwIfCancelled(signal);

@@ -7,11 +7,10 @@ import { passagePrefix } from '../store/cache-key';
 import { LibraryStore } from '../store/store';
 import { repoRoot } from '../testing/paths';
 import { cutPassages } from '../text/passages';
-import { chunkWindows } from './encode-document';
-import { cleanup, dumpCache, openLogged, prose, tempDir, tinyBertDir, tinyOptions, writeFiles } from './test-kit';
+import { cleanup, dumpCache, openLogged, prose, tempDir, tinyBertDir, tinyChunkWindows as chunkWindows, tinyOptions, writeFiles } from './test-kit';
 
 /**
- * A document of several chunkWindows chunks streams through the lower pass into several store
+ * A document of several chunks of windows streams through the lower pass into several store
  * transactions under a generation: the result equals cutting it whole (same windows, every
  * one with states), the old version is readable until the new one is complete, and nothing of
  * a replaced version is left behind.

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chunkWindows } from './encode-document';
 import { ProgressTracker, Throttle } from './progress';
 import { passageStep } from './sync-document';
-import { cleanup, openLogged, prose, tempDir, tinyOptions, writeFiles } from './test-kit';
+import { cleanup, openLogged, prose, tempDir, tinyChunkWindows as chunkWindows, tinyOptions, writeFiles } from './test-kit';
 import { mixedPdf } from '../text/testing-scans';
 import { WorkQueue } from './work-queue';
 

@@ -4,7 +4,7 @@ import type { DocumentRecord, DocumentWrite } from '../store/types';
 import type { LowerStates } from '../model/types';
 import type { PassageWindow } from '../text/types';
 import {
-  chunkWindows,
+  chunkWindowsFor,
   documentRecord,
   DocumentTokenCounter,
   documentWrite,
@@ -116,7 +116,10 @@ export async function prepareSync(item: WorkItem, ctx: SyncContext): Promise<Pen
     if (doc && isFinal(doc.status) && doc.sha256 === file.sha256 && !awaitsOcr(doc, settings.ocr)) return void (await keep(ctx, doc, file));
     // OCR is the slow step of a scan: its page count shows beside the file, even one read ahead.
     const onStep = (text: string) => ctx.step(item, text);
-    const prepared = await prepareDocument(file, { tokenizer: ctx.runtime.tokenizer, settings, signal: ctx.signal, onStep }).finally(() => ctx.endStep(item));
+    const chunkWindows = runtimeChunkWindows(ctx.runtime);
+    const prepared = await prepareDocument(file, { tokenizer: ctx.runtime.tokenizer, settings, signal: ctx.signal, onStep, chunkWindows }).finally(() =>
+      ctx.endStep(item),
+    );
     return { item, size: before.size, mtimeMs: before.mtimeMs, stored: doc, prepared };
   } catch (err) {
     await failPending(ctx, { item, size: before.size, mtimeMs: before.mtimeMs, stored: doc, file }, err);
@@ -128,7 +131,7 @@ export async function prepareSync(item: WorkItem, ctx: SyncContext): Promise<Pen
  * (ONE transaction; a crash leaves each document wholly present or absent), which the caller may
  * run while the next documents encode. When the lower pass throws, each document is encoded
  * alone so only the one the engine rejects is recorded as failed. A document of more than
- * chunkWindows windows is streamed and stored here instead (streamPending).
+ * one chunk of windows is streamed and stored here instead (streamPending).
  */
 export async function lowerPending(all: PendingDocument[], ctx: SyncContext): Promise<() => Promise<void>> {
   for (const p of all.filter((d) => d.prepared.more)) {
@@ -192,7 +195,7 @@ function lowerContext(ctx: SyncContext): LowerContext {
 }
 
 /**
- * A document too big for one transaction: chunkWindows windows at a time through the lower pass
+ * A document too big for one transaction: a chunk of windows at a time through the lower pass
  * into their own store transaction, under a new generation (the next chunk encodes while one is
  * written), then the record flips to them in one transaction. Memory holds about two chunks
  * whatever the document's size; readers see the old document until the flip. A failure,
@@ -209,6 +212,7 @@ async function streamPending(p: PendingDocument, ctx: SyncContext): Promise<void
   let writing: Promise<void> = Promise.resolve();
   try {
     await store.beginDocument(file.path, generation);
+    const chunkWindows = runtimeChunkWindows(ctx.runtime);
     for (let chunk = p.prepared.windows; chunk.length > 0; chunk = nextWindows(p.prepared.more!, chunkWindows)) {
       ctx.step(p.item, passageStep(passageIds.length, text.length, chunk));
       const [states] = await lowerDocuments([chunk], lowerContext(ctx));
@@ -235,6 +239,11 @@ async function streamPending(p: PendingDocument, ctx: SyncContext): Promise<void
   ctx.tracker.setStatus(p.item.path, p.item.folder, 'done');
   ctx.tracker.recordDocument(p.size, tokens.count);
   ctx.emit({ type: 'documentIndexed', path: p.item.path, passages: passageIds.length, tokens: stored });
+}
+
+/** Windows per chunk of a streamed document for this runtime's model and window size. */
+function runtimeChunkWindows(runtime: Runtime): number {
+  return chunkWindowsFor(runtime.settings.windowTokens, runtime.engine?.config.hidden);
 }
 
 /**

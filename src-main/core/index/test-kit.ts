@@ -4,7 +4,7 @@
  * library's LMDB file. Imported by *.test.ts only.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Document, Packer, Paragraph } from 'docx';
@@ -12,6 +12,7 @@ import { open } from 'lmdb';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { CacheIdentity, DocumentRecord, PassageRecord } from '../store/types';
 import { tinyBertDir } from '../testing/paths';
+import { chunkWindowsFor } from './encode-document';
 import { Library, type LibraryOptions } from './library';
 import type { IndexEvent } from './types';
 
@@ -117,6 +118,9 @@ export function tinyOptions(dbDir: string, cacheDir: string, overrides: Partial<
     settings: { windowTokens: 48, overlapTokens: 8, batchSize: 4, ...overrides.settings },
   };
 }
+
+/** Windows per chunk of a streamed document under tinyOptions (the tiny model's hidden 32 makes small states: the most a chunk holds). */
+export const tinyChunkWindows = chunkWindowsFor(48, (JSON.parse(readFileSync(join(tinyBertDir, 'config.json'), 'utf8')) as { hidden_size: number }).hidden_size);
 
 /** Opens a library with an event log attached from the start. */
 export async function openLogged(options: LibraryOptions): Promise<{ library: Library; log: EventLog }> {
