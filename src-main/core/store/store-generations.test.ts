@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { passageId } from './cache-key';
 import { LibraryStore } from './store';
 import type { CacheIdentity, DocumentRecord, PassageChunk, PassageRecord } from './types';
@@ -110,6 +110,32 @@ describe('documents written in generations', () => {
     expect(store.stats()).toMatchObject({ documents: 0, passages: 0, storedTokens: 0, documentTokens: 0, stateBytes: 0 });
     await store.close();
     expect(await rawPassageIds()).toEqual([]);
+  });
+
+  it('drops a generation reading one state header at most, whatever its size, and its counts come back to zero', async () => {
+    // Reading a state maps it whole into LMDB's chunk cache, which is bounded by entries, not bytes (store.ts removeStatesInTxn).
+    const wide = 64; // group codecs need whole 32-value groups
+    const states = () => ({ data: Float32Array.from({ length: 3 * wide }, (_, i) => Math.sin(i)), tokens: 3, hidden: wide });
+    for (const precision of ['fp16', 'int4'] as const) {
+      const sub = mkdtempSync(join(dir, `${precision}-`));
+      for (let open = 0; open < 2; open++) {
+        const store = LibraryStore.open(sub, { ...identity, precision });
+        const generation = `g${open}`;
+        const ids = Array.from({ length: 300 }, (_, i) => passageId(path, i, generation));
+        await store.beginDocument(path, generation);
+        for (const from of [0, 150]) {
+          const passages = Array.from({ length: 150 }, (_, i) => passage(from + i, 'saffron', generation));
+          await store.writePassages({ docPath: path, generation, passages, states: passages.map(states) });
+        }
+        await store.finishDocument(record(ids, generation));
+        expect(store.stats().stateBytes).toBe(300 * 3 * store.bytesPerToken(wide));
+        const reads = vi.spyOn((store as unknown as { states: { getBinaryFast(id: string): unknown } }).states, 'getBinaryFast');
+        await store.removeDocument(path);
+        expect(reads.mock.calls.length).toBeLessThanOrEqual(1); // a fresh store learns the width once
+        expect(store.stats()).toMatchObject({ passages: 0, storedTokens: 0, stateBytes: 0 });
+        await store.close();
+      }
+    }
   });
 
   it('refuses passages written without beginDocument or under the stored generation', async () => {
