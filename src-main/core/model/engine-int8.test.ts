@@ -9,7 +9,7 @@ import { Engine } from './engine';
 import { cachedGraphFiles, graphCacheDir } from './graph-cache';
 import { maxAbsDiff, readGolden, sameBits } from './golden-fixtures';
 import { onnx } from './onnx/graph-builder';
-import { quantisePerColumn } from './onnx/int8-weights';
+import { qMax, quantisePerColumn } from './onnx/int8-weights';
 import type { Segment, SpanLogits } from './types';
 
 const asSegment = (ids: number[]): Segment => ({ ids: Int32Array.from(ids), offsets: ids.map(() => [-1, -1] as [number, number]) });
@@ -21,7 +21,7 @@ function ops(path: string): string[] {
 }
 
 describe('quantisePerColumn', () => {
-  it('symmetric per output column: max |q| is 127 in every non-zero column, q · scale ≈ w within half a step', () => {
+  it('symmetric per output column: max |q| is qMax (7 bits) in every non-zero column, q · scale ≈ w within half a step', () => {
     const [inDim, outDim] = [5, 3];
     const w = Float32Array.from({ length: inDim * outDim }, (_, j) => Math.sin(j * 1.7) * (1 + (j % outDim) * 10));
     w.fill(0, 0, 0);
@@ -29,7 +29,7 @@ describe('quantisePerColumn', () => {
     const { values, scales } = quantisePerColumn(w, inDim, outDim);
     for (let c = 0; c < outDim; c++) {
       const col = Array.from({ length: inDim }, (_, r) => values[r * outDim + c]);
-      expect(Math.max(...col.map(Math.abs))).toBe(c === 2 ? 0 : 127);
+      expect(Math.max(...col.map(Math.abs))).toBe(c === 2 ? 0 : qMax);
       for (let r = 0; r < inDim; r++) expect(Math.abs(values[r * outDim + c] * scales[c] - w[r * outDim + c])).toBeLessThanOrEqual(scales[c] / 2 + 1e-7);
     }
   });
@@ -97,7 +97,9 @@ describe.each([
       }
     }
     expect(identical).toBe(false);
-    expect(worst).toBeLessThan(0.2);
+    // 7-bit weights (qMax): the tiny model's worst was 0.216 of the range; with 8 bits on a CPU
+    // without VNNI, where ONNX Runtime's int16 sums saturate, it was 3.2.
+    expect(worst).toBeLessThan(0.25);
   });
 
   // Activations are quantised with one scale per call, so a passage's logits move slightly with

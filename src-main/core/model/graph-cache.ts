@@ -16,7 +16,7 @@ import { writeWeightsFile, type WeightTable } from './onnx/weight-table';
 import type { Checkpoint } from './types';
 
 /** Bump when graphs or the weight layout change: cached folders from older builders are rebuilt. */
-export const GRAPH_BUILDER_VERSION = 1;
+export const GRAPH_BUILDER_VERSION = 2; // 2: int8 weights hold 7-bit values (onnx/int8-weights.ts qMax)
 
 const WEIGHTS_FILE = 'weights.bin';
 const MANIFEST_FILE = 'manifest.json';

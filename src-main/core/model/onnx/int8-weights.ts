@@ -1,6 +1,6 @@
 /**
  * int8 copies of the Linear weights for `com.microsoft.DynamicQuantizeMatMul`: symmetric, one
- * fp32 scale per output column (scale = max|w| / 127, zero point 0), so q · scale ≈ w. They live
+ * fp32 scale per output column (scale = max|w| / qMax, zero point 0), so q · scale ≈ w. They live
  * in their own file (`weights-int8.bin`) beside the fp32 `weights.bin`, which stays untouched:
  * fp32 graphs and their caches do not change when int8 graphs are added.
  */
@@ -24,6 +24,15 @@ const QUANTISED = /^layer\d+\.(qkv|attn_out|ffn_in|ffn_out)\.w$/;
 /** Page alignment, as for weights.bin, so ONNX Runtime can memory-map the tensors. */
 const ALIGN = 4096;
 
+/**
+ * Largest |q| of a weight: 7 bits, not 8. ONNX Runtime multiplies uint8 activations by int8
+ * weights with VPMADDUBSW on x86 CPUs without VNNI (AVX2 only: Intel before Ice Lake, AMD before
+ * Zen 4), which adds two products in a saturating int16: 2 · 255 · 127 overflows it, 2 · 255 · 63
+ * does not. With 127 the tiny BERT's upper logits were off by up to 3.2 (16x the tolerance) on an
+ * AMD EPYC (Zen 2); ONNX Runtime's own quantizer calls this `reduce_range`.
+ */
+export const qMax = 63;
+
 /** w [in, out] → int8 values [in, out] and per-column scales [out]. */
 export function quantisePerColumn(w: Float32Array, inDim: number, outDim: number): { values: Int8Array; scales: Float32Array } {
   const scales = new Float32Array(outDim);
@@ -31,12 +40,12 @@ export function quantisePerColumn(w: Float32Array, inDim: number, outDim: number
     for (let c = 0; c < outDim; c++) scales[c] = Math.max(scales[c], Math.abs(w[r * outDim + c]));
   }
   // An all-zero column quantises to zeros under any scale; 1 avoids a division by zero.
-  for (let c = 0; c < outDim; c++) scales[c] = scales[c] > 0 ? scales[c] / 127 : 1;
+  for (let c = 0; c < outDim; c++) scales[c] = scales[c] > 0 ? scales[c] / qMax : 1;
   const values = new Int8Array(inDim * outDim);
   for (let r = 0; r < inDim; r++) {
     for (let c = 0; c < outDim; c++) {
       const q = Math.round(w[r * outDim + c] / scales[c]);
-      values[r * outDim + c] = Math.max(-127, Math.min(127, q));
+      values[r * outDim + c] = Math.max(-qMax, Math.min(qMax, q));
     }
   }
   return { values, scales };
