@@ -460,9 +460,9 @@ export class LibraryStore implements LibraryStoreApi {
    * Removes a passage's states and takes them off `counts`, without reading them when it can: with
    * remapChunks LMDB maps a value read whole as one entry of its chunk cache, and that cache is
    * purged by entry count (~8,000), not by bytes, so reading every state of a big document being
-   * dropped (590 KB each at hidden 768) once took the indexer's file-backed RSS from 0.5 to 0.75 GB
-   * in a minute. Their size follows from the passage's tokens (the write checks states.tokens
-   * against it) and the width, read from the first state header this store removes.
+   * dropped (~0.5 MB each at fp16, hidden 768) once took the indexer's file-backed RSS from 0.5
+   * to 0.75 GB in a minute. Their size follows from the passage's tokens (the write checks
+   * states.tokens against it) and the width, read from the first state header this store removes.
    */
   private removeStatesInTxn(id: string, passage: PassageRecord | undefined, counts: Counts): void {
     let tokens: number;
