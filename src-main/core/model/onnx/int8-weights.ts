@@ -26,9 +26,9 @@ const ALIGN = 4096;
 
 /**
  * Largest |q| of a weight: 7 bits, not 8. ONNX Runtime multiplies uint8 activations by int8
- * weights with VPMADDUBSW on x86 CPUs without VNNI (AVX2 only: Intel before Ice Lake, AMD before
+ * weights with VPMADDUBSW on x86 CPUs without VNNI (AVX2 only: many Intel CPUs before Ice Lake, AMD before
  * Zen 4), which adds two products in a saturating int16: 2 · 255 · 127 overflows it, 2 · 255 · 63
- * does not. With 127 the tiny BERT's upper logits were off by up to 3.2 (16x the tolerance) on an
+ * does not. With 127 the tiny BERT's upper logits were off by up to 3.2 times their range on an
  * AMD EPYC (Zen 2); ONNX Runtime's own quantizer calls this `reduce_range`.
  */
 export const qMax = 63;
