@@ -14,7 +14,7 @@
  * parent): RssAnon (heap, buffers: what the process holds), RssFile (pages of mapped files: LMDB's
  * cache file, code; clean page cache the kernel reclaims under pressure) and RssShmem, beside VmHWM.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
@@ -23,6 +23,7 @@ import { loadSquad } from '../core/eval/squad-data';
 import { IndexerHost } from '../core/index/host/indexer-host';
 import { defaultIndexSettings } from '../core/index/settings';
 import { squadDevPath } from '../core/testing/paths';
+import { procStatus } from './proc-status';
 
 export const largeDocuments = ['txt-50mb', 'pdf-100mb', 'pdf-2000p'] as const;
 export type LargeDocument = (typeof largeDocuments)[number];
@@ -178,7 +179,7 @@ async function indexAlone(o: IndexAloneOptions): Promise<Omit<LargeBenchRow, 'th
     writeFileSync(join(warmup, 'small.txt'), 'A small warm-up document about the river and its castle.');
     await host.addFolder(warmup);
     await host.whenIdle();
-    const baselineRssMb = status(host.pid!).VmHWM;
+    const baselineRssMb = procStatus(host.pid!).VmHWM;
     const before = await host.stats();
     const indexer = new MemorySampler(host.pid!, () => host.memory());
     const parent = new MemorySampler(process.pid, async () => process.memoryUsage());
@@ -282,8 +283,8 @@ class MemorySampler {
     };
   }
 
-  private sample(): Record<string, number> {
-    const s = status(this.pid);
+  private sample(): ReturnType<typeof procStatus> {
+    const s = procStatus(this.pid);
     this.peaks.anon = Math.max(this.peaks.anon, s.RssAnon);
     this.peaks.file = Math.max(this.peaks.file, s.RssFile);
     this.peaks.shmem = Math.max(this.peaks.shmem, s.RssShmem);
@@ -294,12 +295,6 @@ class MemorySampler {
 }
 
 /** VmHWM, RssAnon, RssFile, RssShmem of a process, MB. */
-function status(pid: number): Record<string, number> {
-  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const mb = (field: string) => Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(text)?.[1] ?? 0) / 1024);
-  return { VmHWM: mb('VmHWM'), RssAnon: mb('RssAnon'), RssFile: mb('RssFile'), RssShmem: mb('RssShmem') };
-}
-
 function mkdirp(dir: string): string {
   mkdirSync(dir, { recursive: true });
   return dir;
