@@ -184,9 +184,25 @@ async function indexAlone(o: IndexAloneOptions): Promise<Omit<LargeBenchRow, 'th
     const indexer = new MemorySampler(host.pid!, () => host.memory());
     const parent = new MemorySampler(process.pid, async () => process.memoryUsage());
     const started = performance.now();
-    await host.addFolder(o.folder);
-    const capped = o.passageCap ? await untilPassages(host, before.passages + o.passageCap) : false;
-    if (!capped) await host.whenIdle();
+    let capped = false;
+    // A line a minute: a run cut short (a session's end, a kill) still leaves its memory trajectory in the log.
+    const progress = setInterval(() => {
+      host.stats().then(
+        (s) => {
+          const m = procStatus(host.pid!);
+          const minutes = ((performance.now() - started) / 60_000).toFixed(0);
+          o.log(`    ${o.kind} ${minutes} min: ${s.passages - before.passages} passages; indexer VmHWM ${m.VmHWM} MB (anon ${m.RssAnon}, file ${m.RssFile})`);
+        },
+        () => {}, // the process is closing
+      );
+    }, 60_000);
+    try {
+      await host.addFolder(o.folder);
+      capped = o.passageCap ? await untilPassages(host, before.passages + o.passageCap) : false;
+      if (!capped) await host.whenIdle();
+    } finally {
+      clearInterval(progress);
+    }
     const seconds = (performance.now() - started) / 1000;
     const stats = await host.stats();
     const peaks = { indexer: indexer.stop(), parent: parent.stop() };
