@@ -1,5 +1,5 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { DeskError } from '../errors';
 import type { LowerStates } from '../model/types';
@@ -37,6 +37,35 @@ import type {
 
 /** Passages removed per transaction when a generation is dropped: bounds the transaction's dirty pages. */
 const dropChunk = 128;
+
+/**
+ * One LMDB environment per file in this process, shared by every LibraryStore on it (the CLI's and
+ * the app's reader open the file the in-process indexer writes). A second lmdb-js open() of a file
+ * while its write thread holds the write lock, waiting for this thread to run a transaction's
+ * callback, deadlocks both (seen in the crash test's run after a kill; `store-shared-env.test.ts`).
+ */
+const openEnvs = new Map<string, { env: RootDatabase; users: number }>();
+
+function acquireEnv(file: string): RootDatabase {
+  const held = openEnvs.get(file);
+  if (held) {
+    held.users++;
+    return held.env;
+  }
+  const env = open({ path: file, maxDbs: 12, remapChunks: true });
+  openEnvs.set(file, { env, users: 1 });
+  return env;
+}
+
+async function releaseEnv(env: RootDatabase): Promise<void> {
+  for (const [file, held] of openEnvs) {
+    if (held.env !== env) continue;
+    if (--held.users > 0) return;
+    openEnvs.delete(file);
+    break;
+  }
+  await env.close();
+}
 
 /** Options for `LibraryStore.open`. */
 export interface StoreOpenOptions {
@@ -95,9 +124,9 @@ export class LibraryStore implements LibraryStoreApi {
    */
   static open(dir: string, identity: CacheIdentity, opts: StoreOpenOptions = {}): LibraryStore {
     mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'library.mdb');
+    const file = resolve(dir, 'library.mdb');
     checkLmdbFile(file);
-    const env = open({ path: file, maxDbs: 12, remapChunks: true });
+    const env = acquireEnv(file);
     const store = new LibraryStore(
       env,
       env.openDB<DocumentRecord, string>({ name: 'docs' }),
@@ -112,7 +141,7 @@ export class LibraryStore implements LibraryStoreApi {
     try {
       store.checkIdentity(dir, opts.onMismatch ?? 'error');
     } catch (err) {
-      void env.close();
+      void releaseEnv(env);
       throw err;
     }
     return store;
@@ -338,7 +367,7 @@ export class LibraryStore implements LibraryStoreApi {
   }
 
   async close(): Promise<void> {
-    await this.env.close();
+    await releaseEnv(this.env);
   }
 
   private counts(): Counts {
