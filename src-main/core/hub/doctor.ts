@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { open } from 'lmdb';
 import * as ort from 'onnxruntime-node';
 import type { ProviderChoice } from '../model/providers';
 import { LibraryStore } from '../store/store';
@@ -174,12 +173,7 @@ async function cacheStatus(dir: string, activeFingerprint?: string): Promise<Cac
   if (!existsSync(file)) return { dir, exists: false };
   const status: CacheStatus = { dir, exists: true, bytes: await folderBytes(dir) };
   try {
-    const env = open({ path: file, maxDbs: 12, readOnly: true });
-    try {
-      status.identity = env.openDB<CacheIdentity, string>({ name: 'meta' }).get('identity');
-    } finally {
-      await env.close();
-    }
+    status.identity = LibraryStore.storedIdentity(dir);
     if (!status.identity) return { ...status, error: 'no cache identity recorded: re-index the library' };
     const store = LibraryStore.open(dir, status.identity);
     try {

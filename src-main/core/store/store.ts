@@ -1,5 +1,5 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { DeskError } from '../errors';
 import type { LowerStates } from '../model/types';
@@ -149,9 +149,12 @@ export class LibraryStore implements LibraryStoreApi {
 
   /** The identity the library in `dir` was indexed with, or undefined when there is no library there. */
   static storedIdentity(dir: string): CacheIdentity | undefined {
-    const file = join(dir, 'library.mdb');
+    const file = resolve(dir, 'library.mdb');
     if (!existsSync(file)) return undefined;
     checkLmdbFile(file);
+    // A store of this process holds the file: read through its environment (a second open can deadlock).
+    const held = openEnvs.get(file);
+    if (held) return held.env.openDB<CacheIdentity, string>({ name: 'meta' }).get('identity');
     const env = open({ path: file, maxDbs: 12, readOnly: true });
     try {
       return env.openDB<CacheIdentity, string>({ name: 'meta' }).get('identity');
