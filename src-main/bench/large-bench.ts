@@ -310,7 +310,6 @@ class MemorySampler {
   }
 }
 
-/** VmHWM, RssAnon, RssFile, RssShmem of a process, MB. */
 function mkdirp(dir: string): string {
   mkdirSync(dir, { recursive: true });
   return dir;
