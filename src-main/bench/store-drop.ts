@@ -6,14 +6,9 @@
  * RssAnon / RssFile before and the peak RssFile during the drop. No model: seconds, not hours.
  */
 import { rmSync } from 'node:fs';
-import { procStatus } from './proc-status';
-import { docPath, freshStore, generation, writeGeneration } from './store-kit';
+import { docPath, freshStore, generation, memoryMb as mem, writeGeneration } from './store-kit';
 
 const total = Number(process.argv[2] ?? 4000), chunk = Number(process.argv[3] ?? 28), dir = process.argv[4] ?? '/tmp/store-drop';
-const mem = () => {
-  const s = procStatus();
-  return { anon: s.RssAnon, file: s.RssFile, hwm: s.VmHWM };
-};
 const store = freshStore(dir, 64);
 await writeGeneration(store, {
   total,

@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { passageId } from '../core/store/cache-key';
 import { LibraryStore } from '../core/store/store';
 import type { PassageRecord } from '../core/store/types';
+import { procStatus } from './proc-status';
 
 export const docPath = '/tmp/big/line.txt';
 export const generation = 'abcdef123456';
@@ -41,4 +42,10 @@ export async function writeGeneration(
     await store.writePassages({ docPath, generation, passages, states });
     o.afterChunk?.(start + passages.length, start / o.chunk);
   }
+}
+
+/** This process's anonymous and file-backed RSS and VmHWM, MB: what both scripts print. */
+export function memoryMb(): { anon: number; file: number; hwm: number } {
+  const s = procStatus();
+  return { anon: s.RssAnon, file: s.RssFile, hwm: s.VmHWM };
 }

@@ -8,16 +8,11 @@
  */
 import { loadSquad } from '../core/eval/squad-data';
 import { squadDevPath } from '../core/testing/paths';
-import { procStatus } from './proc-status';
-import { freshStore, writeGeneration } from './store-kit';
+import { freshStore, memoryMb as mem, writeGeneration } from './store-kit';
 
 const total = Number(process.argv[2] ?? 4000);
 const chunk = Number(process.argv[3] ?? 128);
 const dir = process.argv[4] ?? '/tmp/store-mem';
-const mem = () => {
-  const s = procStatus();
-  return { anon: s.RssAnon, file: s.RssFile, hwm: s.VmHWM };
-};
 const words = loadSquad(squadDevPath).paragraphs.map((p) => p.context.replace(/\s+/g, ' ')).join(' ').split(' ');
 const store = freshStore(dir, 128);
 const t0 = Date.now();
