@@ -153,13 +153,12 @@ export class LibraryStore implements LibraryStoreApi {
     if (!existsSync(file)) return undefined;
     checkLmdbFile(file);
     // A store of this process holds the file: read through its environment (a second open can deadlock).
-    const held = openEnvs.get(file);
-    if (held) return held.env.openDB<CacheIdentity, string>({ name: 'meta' }).get('identity');
-    const env = open({ path: file, maxDbs: 12, readOnly: true });
+    const held = openEnvs.get(file)?.env;
+    const env = held ?? open({ path: file, maxDbs: 12, readOnly: true });
     try {
       return env.openDB<CacheIdentity, string>({ name: 'meta' }).get('identity');
     } finally {
-      void env.close();
+      if (!held) void env.close();
     }
   }
 
